@@ -1,0 +1,40 @@
+# Short targets with the words people expect. Everything runs from .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Tests and screenshots render offscreen; `make run` uses the real display.
+HEADLESS := QT_QPA_PLATFORM=offscreen
+
+.PHONY: venv run test test-fast lint bench screenshots package clean
+
+venv: $(BIN)/.installed
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[server,desktop,dev]'
+	touch $@
+
+run: venv
+	$(BIN)/python packaging/run_demo.py
+
+test: venv
+	$(HEADLESS) $(BIN)/python -m pytest
+
+test-fast: venv
+	$(HEADLESS) $(BIN)/python -m pytest -m 'not slow' -x
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+screenshots: venv
+	$(HEADLESS) $(BIN)/python -m desktop_app.screenshots docs/img
+
+package: venv
+	$(BIN)/pip install -q -e '.[package]'
+	$(HEADLESS) $(BIN)/python packaging/build.py
+
+clean:
+	rm -rf build dist .mypy_cache .ruff_cache .pytest_cache

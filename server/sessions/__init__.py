@@ -1,0 +1,1 @@
+"""Session registry: pure policy, the store contract, and its engines."""

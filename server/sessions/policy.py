@@ -1,0 +1,59 @@
+"""Who wins a login and whom it evicts: pure rules, no I/O.
+
+The memory engine calls :func:`decide` directly; the Redis engine runs the same
+rules inside ``scripts/login.lua`` so that the decision and its application are
+one atomic step. The conformance suite holds both to the same behaviour.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Policy(StrEnum):
+    DISPLACE = "displace"  # newest login wins; the oldest sessions beyond the limit end
+    REJECT = "reject"  # a login while the account is at its limit is refused
+    CONFIRM = "confirm"  # refused unless the client confirms with takeover=true
+
+
+class _Held(Protocol):
+    @property
+    def jti(self) -> str: ...
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def created_at(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    admit: bool
+    evict: tuple[str, ...]  # JTIs to end with reason "displaced"
+    conflicts: tuple[str, ...]  # JTIs that blocked the login (when admit is False)
+
+
+def decide(
+    active: Sequence[_Held],
+    device_id: str,
+    policy: Policy,
+    max_sessions: int,
+    takeover: bool,
+) -> Decision:
+    """Decide a login against the account's live sessions.
+
+    A session held by the same ``device_id`` is that PC signing in again: it is
+    always replaced and never counts as a conflict. Of the rest, the oldest
+    (by ``created_at``, then JTI for a stable order) are evicted until the new
+    session fits within ``max_sessions``.
+    """
+    same = [s.jti for s in active if s.device_id == device_id]
+    others = sorted(
+        (s for s in active if s.device_id != device_id), key=lambda s: (s.created_at, s.jti)
+    )
+    excess = len(others) + 1 - max_sessions
+    if excess <= 0:
+        return Decision(True, tuple(same), ())
+    if policy is Policy.REJECT or (policy is Policy.CONFIRM and not takeover):
+        return Decision(False, (), tuple(s.jti for s in others))
+    return Decision(True, tuple(same) + tuple(s.jti for s in others[:excess]), ())

@@ -1,0 +1,41 @@
+"""JSON messages the server sends on the WebSocket.
+
+The client sends no data frames: liveness is protocol-level ping/pong, and any
+data frame from a client is answered by closing with 1008.
+
+``hello``      ``{"type", "session": Session, "heartbeat": seconds}``
+``displaced``  ``{"type", "by": {"device_name", "ip", "at"}}`` then close 4001
+``logged_out`` ``{"type"}`` then close 4002
+``revoked``    ``{"type", "reason": "admin" | "disabled"}`` then close 4003
+``expired``    ``{"type"}`` then close 4004
+``invalid_token`` ``{"type"}`` then close 4401
+"""
+
+from enum import StrEnum
+from typing import TypedDict
+
+
+class MessageType(StrEnum):
+    HELLO = "hello"
+    DISPLACED = "displaced"
+    LOGGED_OUT = "logged_out"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    INVALID_TOKEN = "invalid_token"  # noqa: S105 - a name, not a secret
+
+
+class By(TypedDict):
+    """Who ended a session: the device that signed in, or the admin's side."""
+
+    device_name: str
+    ip: str
+    at: float  # Unix time, seconds
+
+
+class Session(TypedDict):
+    jti: str
+    device_id: str
+    device_name: str
+    ip: str
+    created_at: float
+    expires_at: float

@@ -1,0 +1,15 @@
+"""HTTP and WebSocket paths of the LoginGuard API."""
+
+from typing import Final
+
+LOGIN: Final = "/api/auth/login"
+LOGOUT: Final = "/api/auth/logout"
+ME: Final = "/api/auth/me"
+SESSIONS: Final = "/api/sessions"
+ADMIN_SESSIONS: Final = "/api/admin/sessions"
+#: ``DELETE`` ends every session of one user (reason ``admin``).
+ADMIN_USER_SESSIONS: Final = "/api/admin/users/{username}/sessions"
+WS: Final = "/ws"
+HEALTHZ: Final = "/healthz"
+READYZ: Final = "/readyz"
+METRICS: Final = "/metrics"

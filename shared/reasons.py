@@ -1,0 +1,64 @@
+"""Why a session ended, and how each side says it.
+
+One row per reason ties together the tombstone reason stored on the server,
+the REST error code, the WebSocket message type and the close code, so the two
+sides cannot drift apart.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.close_codes import CloseCode
+from shared.errors import ErrorCode
+from shared.messages import By, MessageType
+
+
+class EndReason(StrEnum):
+    DISPLACED = "displaced"  # the account signed in on another device
+    LOGGED_OUT = "logged_out"  # the user signed out
+    ADMIN = "admin"  # an administrator ended it
+    DISABLED = "disabled"  # the account was disabled
+    EXPIRED = "expired"  # idle timeout or absolute lifetime
+    INVALID = "invalid_token"  # the token itself is not acceptable
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    error: ErrorCode
+    message: MessageType
+    close: CloseCode
+
+
+ENDINGS: dict[EndReason, Ending] = {
+    EndReason.DISPLACED: Ending(
+        ErrorCode.SESSION_DISPLACED, MessageType.DISPLACED, CloseCode.DISPLACED
+    ),
+    EndReason.LOGGED_OUT: Ending(
+        ErrorCode.SESSION_LOGGED_OUT, MessageType.LOGGED_OUT, CloseCode.LOGGED_OUT
+    ),
+    EndReason.ADMIN: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
+    EndReason.DISABLED: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
+    EndReason.EXPIRED: Ending(ErrorCode.SESSION_EXPIRED, MessageType.EXPIRED, CloseCode.EXPIRED),
+    EndReason.INVALID: Ending(
+        ErrorCode.INVALID_TOKEN, MessageType.INVALID_TOKEN, CloseCode.INVALID_TOKEN
+    ),
+}
+
+#: REST error code → reason, for clients that learn of the end over HTTP.
+REASON_BY_ERROR: dict[ErrorCode, EndReason] = {
+    ErrorCode.SESSION_DISPLACED: EndReason.DISPLACED,
+    ErrorCode.SESSION_LOGGED_OUT: EndReason.LOGGED_OUT,
+    ErrorCode.SESSION_REVOKED: EndReason.ADMIN,
+    ErrorCode.SESSION_EXPIRED: EndReason.EXPIRED,
+    ErrorCode.INVALID_TOKEN: EndReason.INVALID,
+}
+
+
+def end_message(reason: EndReason, by: By | None = None) -> dict[str, object]:
+    """The WebSocket message that announces the end of a session."""
+    message: dict[str, object] = {"type": ENDINGS[reason].message.value}
+    if reason is EndReason.DISPLACED:
+        message["by"] = by
+    elif reason in (EndReason.ADMIN, EndReason.DISABLED):
+        message["reason"] = reason.value
+    return message
