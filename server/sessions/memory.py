@@ -1,0 +1,229 @@
+"""Embedded engine: everything in this process's memory.
+
+With this store you can only run ONE server worker on ONE node: sessions,
+events and rate limits are invisible to any other process, and all of it is
+gone when the process exits. It exists so that ``make run`` works on a machine
+with no Redis; production uses :mod:`.redis`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import Sequence
+
+from server.sessions.base import (
+    Clock,
+    EventHandler,
+    LoginOutcome,
+    Resync,
+    SessionEvent,
+    SessionRecord,
+    SessionStore,
+    Status,
+    Tombstone,
+    User,
+)
+from server.sessions.policy import Policy, decide
+from shared.messages import By
+from shared.reasons import EndReason
+
+_SCAN_CACHE_SECONDS = 5.0
+
+
+class MemoryStore(SessionStore):
+    name = "memory"
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        super().__init__(clock)
+        # user → jti → (record, idle deadline)
+        self._live: dict[str, dict[str, tuple[SessionRecord, float]]] = {}
+        # (user, jti) → (tombstone, kept until)
+        self._tombs: dict[tuple[str, str], tuple[Tombstone, float]] = {}
+        self._users: dict[str, User] = {}
+        self._hits: dict[str, tuple[int, float]] = {}
+        self._handlers: list[EventHandler] = []
+        self._scan_cache: dict[tuple[str, int], tuple[float, list[SessionRecord], str]] = {}
+
+    # -- sessions ---------------------------------------------------------------
+
+    def _alive(self, user: str) -> dict[str, tuple[SessionRecord, float]]:
+        """The user's sessions after dropping those past their deadline."""
+        now = self.clock()
+        held = self._live.get(user, {})
+        for jti in [j for j, (_, deadline) in held.items() if deadline <= now]:
+            del held[jti]
+        if not held:
+            self._live.pop(user, None)
+        return held
+
+    async def login(
+        self,
+        new: SessionRecord,
+        *,
+        policy: Policy,
+        max_sessions: int,
+        takeover: bool,
+        idle_ttl: float,
+    ) -> LoginOutcome:
+        # No await between reading and writing: the event loop makes this atomic.
+        held = self._alive(new.user)
+        records = [rec for rec, _ in held.values()]
+        decision = decide(records, new.device_id, policy, max_sessions, takeover)
+        if not decision.admit:
+            conflicts = tuple(held[j][0] for j in decision.conflicts)
+            return LoginOutcome(None, (), conflicts)
+        now = self.clock()
+        by = By(device_name=new.device_name, ip=new.ip, at=now)
+        ended = tuple(self._end(new.user, jti, EndReason.DISPLACED, by) for jti in decision.evict)
+        self._live.setdefault(new.user, {})[new.jti] = (new, min(now + idle_ttl, new.expires_at))
+        return LoginOutcome(new, tuple(e for e in ended if e is not None), ())
+
+    def _end(self, user: str, jti: str, reason: EndReason, by: By | None) -> SessionRecord | None:
+        held = self._alive(user)
+        entry = held.pop(jti, None)
+        if not held:
+            self._live.pop(user, None)
+        if entry is None:
+            return None
+        record = entry[0]
+        self._tombs[(user, jti)] = (Tombstone(jti, reason, by), record.expires_at)
+        self._publish(SessionEvent(user, jti, reason, by))
+        return record
+
+    def _check(self, user: str, jti: str, touch_ttl: float | None) -> Status:
+        now = self.clock()
+        entry = self._alive(user).get(jti)
+        if entry is not None:
+            record = entry[0]
+            if touch_ttl is not None:
+                self._live[user][jti] = (record, min(now + touch_ttl, record.expires_at))
+            return record
+        tomb = self._tombs.get((user, jti))
+        if tomb is None:
+            return None
+        if tomb[1] <= now:
+            del self._tombs[(user, jti)]
+            return None
+        return tomb[0]
+
+    async def check(self, user: str, jti: str, *, touch_ttl: float | None = None) -> Status:
+        return self._check(user, jti, touch_ttl)
+
+    async def check_many(
+        self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
+    ) -> list[Status]:
+        return [self._check(user, jti, touch_ttl) for user, jti in refs]
+
+    async def end(
+        self, user: str, jti: str, reason: EndReason, by: By | None = None
+    ) -> SessionRecord | None:
+        return self._end(user, jti, reason, by)
+
+    async def end_all(
+        self, user: str, reason: EndReason, by: By | None = None
+    ) -> list[SessionRecord]:
+        ended = [self._end(user, jti, reason, by) for jti in list(self._alive(user))]
+        return [e for e in ended if e is not None]
+
+    async def sessions_of(self, user: str) -> list[SessionRecord]:
+        records = [rec for rec, _ in self._alive(user).values()]
+        return sorted(records, key=lambda r: (r.created_at, r.jti))
+
+    async def scan_sessions(self, cursor: str, count: int) -> tuple[list[SessionRecord], str]:
+        now = self.clock()
+        cached = self._scan_cache.get((cursor, count))
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        after = _decode_cursor(cursor)
+        keys = sorted(
+            (user, jti)
+            for user in list(self._live)
+            for jti in self._alive(user)
+            if (user, jti) > after
+        )
+        page = keys[:count]
+        records = [self._live[user][jti][0] for user, jti in page]
+        nxt = _encode_cursor(page[-1]) if len(keys) > count else "0"
+        self._scan_cache[(cursor, count)] = (now + _SCAN_CACHE_SECONDS, records, nxt)
+        return records, nxt
+
+    async def purge_expired(self) -> int:
+        before = sum(len(held) for held in self._live.values())
+        for user in list(self._live):
+            self._alive(user)
+        after = sum(len(held) for held in self._live.values())
+        now = self.clock()
+        for tomb_key in [k for k, (_, until) in self._tombs.items() if until <= now]:
+            del self._tombs[tomb_key]
+        for hit_key in [k for k, (_, reset) in self._hits.items() if reset <= now]:
+            del self._hits[hit_key]
+        self._scan_cache = {k: v for k, v in self._scan_cache.items() if v[0] > now}
+        return before - after
+
+    async def footprint(self, user: str) -> int:
+        return len(self._live.get(user, {})) + sum(1 for u, _ in self._tombs if u == user)
+
+    # -- events -----------------------------------------------------------------
+
+    def _publish(self, event: SessionEvent) -> None:
+        # Deliver after the caller's step completes, as a broker would.
+        loop = asyncio.get_running_loop()
+        for handler in list(self._handlers):
+            loop.call_soon(handler, event)
+
+    async def listen(self, handler: EventHandler, resync: Resync) -> None:
+        # In-process delivery cannot be lost, so resync is never needed.
+        self._handlers.append(handler)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._handlers.remove(handler)
+
+    # -- users ------------------------------------------------------------------
+
+    async def put_user(self, user: User) -> None:
+        self._users[user.username] = user
+
+    async def get_user(self, username: str) -> User | None:
+        return self._users.get(username)
+
+    async def list_users(self) -> list[User]:
+        return [self._users[name] for name in sorted(self._users)]
+
+    # -- rate limits ------------------------------------------------------------
+
+    async def hit(self, key: str, window: float) -> int:
+        now = self.clock()
+        count, reset = self._hits.get(key, (0, 0.0))
+        if reset <= now:
+            count, reset = 0, now + window
+        self._hits[key] = (count + 1, reset)
+        return count + 1
+
+    async def peek(self, key: str) -> tuple[int, float]:
+        count, reset = self._hits.get(key, (0, 0.0))
+        remaining = reset - self.clock()
+        return (count, remaining) if remaining > 0 else (0, 0.0)
+
+    async def clear(self, key: str) -> None:
+        self._hits.pop(key, None)
+
+    async def ping(self) -> None:
+        return None
+
+
+def _encode_cursor(key: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[str, str]:
+    if cursor in ("", "0"):
+        return ("", "")
+    try:
+        user, jti = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc
+    return (str(user), str(jti))
