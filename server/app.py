@@ -1,0 +1,106 @@
+"""create_app(settings) → a Sanic app wired to its store, hub and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import time
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.response import BaseHTTPResponse
+
+from server import errors
+from server.auth import Passwords, Tokens
+from server.config import Settings
+from server.demo import seed_demo_users
+from server.hub import Hub
+from server.metrics import Metrics
+from server.routes import admin, auth, health, sessions, ws
+from server.sessions.base import StoreUnavailable
+from server.sessions.factory import open_store
+from server.state import State, state
+from shared import paths
+
+log = logging.getLogger("loginguard")
+
+WS_MAX_FRAME = 64 * 1024
+
+
+def create_app(settings: Settings) -> Sanic[Any, Any]:
+    app: Sanic[Any, Any] = Sanic("loginguard")
+    app.config.WEBSOCKET_MAX_SIZE = WS_MAX_FRAME
+    # No per-socket keepalive task: the hub pings every socket from one loop.
+    app.config.WEBSOCKET_PING_INTERVAL = None
+    app.config.WEBSOCKET_PING_TIMEOUT = None
+    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    app.config.PROXIES_COUNT = settings.proxies_count
+    errors.install(app)
+    for bp in (auth.bp, sessions.bp, admin.bp, health.bp, ws.bp):
+        app.blueprint(bp)
+
+    @app.before_server_start
+    async def open_state(app: Sanic[Any, Any]) -> None:
+        store = open_store(settings)
+        metrics = Metrics()
+        app.ctx.lg = State(
+            settings=settings,
+            store=store,
+            hub=Hub(store, settings, metrics),
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            tokens=Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience),
+            metrics=metrics,
+        )
+        try:
+            await store.ping()
+            log.info("event=store_connected engine=%s", store.name)
+            if settings.demo:
+                await seed_demo_users(store, app.ctx.lg.passwords)
+        except StoreUnavailable:
+            # Serve anyway: /readyz says 503 and requests fail closed until it is back.
+            log.warning("event=store_unavailable engine=%s at=startup", store.name)
+
+    @app.after_server_start
+    async def start_hub(app: Sanic[Any, Any]) -> None:
+        app.ctx.hub_task = asyncio.get_running_loop().create_task(app.ctx.lg.hub.run())
+        # Start-up objects (modules, routes, app) never die: keep them out of
+        # every future collection so full GCs stay short with many sockets.
+        gc.collect()
+        gc.freeze()
+        log.info(
+            "event=start host=%s port=%s engine=%s policy=%s max_sessions=%d",
+            settings.host,
+            settings.port,
+            app.ctx.lg.store.name,
+            settings.policy.value,
+            settings.max_sessions,
+        )
+
+    @app.before_server_stop
+    async def stop_hub(app: Sanic[Any, Any]) -> None:
+        app.ctx.hub_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.ctx.hub_task
+        await app.ctx.lg.hub.close_all()
+
+    @app.after_server_stop
+    async def close_state(app: Sanic[Any, Any]) -> None:
+        await app.ctx.lg.store.close()
+        app.ctx.lg.passwords.close()
+
+    @app.on_request
+    async def start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    async def observe(request: Request, response: BaseHTTPResponse) -> None:
+        started = getattr(request.ctx, "started", None)
+        if started is not None and request.path != paths.WS:
+            route = request.route.path if request.route else "unmatched"
+            state(request).metrics.request_seconds.labels(route).observe(
+                time.perf_counter() - started
+            )
+
+    app.register_middleware(observe, "response")
+    return app

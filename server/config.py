@@ -1,0 +1,134 @@
+"""Command-line flags and ``LOGINGUARD_*`` environment → one :class:`Settings`.
+
+Every flag has an environment twin (``--redis-url`` ↔ ``LOGINGUARD_REDIS_URL``);
+a flag wins over the environment. The JWT secret is environment-only so that it
+never shows up in a process list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from server.sessions.policy import Policy
+
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    redis_url: str | None = None  # None → embedded memory store
+    redis_prefix: str = "lg"
+    policy: Policy = Policy.DISPLACE
+    max_sessions: int = 1
+    demo: bool = False
+    jwt_secret: str = field(default="", repr=False)
+    jwt_issuer: str = "loginguard"
+    jwt_audience: str = "loginguard-desktop"
+    token_ttl: float = 12 * 3600.0  # absolute session lifetime
+    idle_ttl: float = 30 * 60.0  # refreshed by API use and live sockets
+    recheck_interval: float = 60.0  # sweeper period: re-check every socket's session
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    max_failures_user: int = 10  # failed logins per account per window
+    max_failures_ip: int = 50  # failed logins per client IP per window
+    failure_window: float = 15 * 60.0
+    allowed_origins: tuple[str, ...] = ()
+    proxies_count: int = 0  # trusted reverse proxies in front (for the client IP)
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    log_level: str = "INFO"
+
+
+def _env(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    return env.get(f"LOGINGUARD_{name}", default)
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    d = Settings()
+    p = argparse.ArgumentParser(prog="loginguard-server", description="LoginGuard server")
+
+    def opt(flag: str, env_name: str, default: object, **kw: object) -> None:
+        value = _env(env, env_name)
+        p.add_argument(flag, default=default if value is None else value, **kw)  # type: ignore[arg-type]
+
+    opt("--host", "HOST", d.host, help="bind address (default %(default)s)")
+    opt("--port", "PORT", d.port, type=int, help="port (default %(default)s)")
+    opt("--workers", "WORKERS", d.workers, type=int, help="worker processes (Redis only if >1)")
+    opt("--redis-url", "REDIS_URL", d.redis_url, help="redis:// or rediss:// URL; omit for memory")
+    opt("--redis-prefix", "REDIS_PREFIX", d.redis_prefix, help="key prefix (default %(default)s)")
+    opt("--policy", "POLICY", d.policy.value, choices=[x.value for x in Policy])
+    opt("--max-sessions", "MAX_SESSIONS", d.max_sessions, type=int, help="sessions per account")
+    opt("--token-ttl", "TOKEN_TTL", d.token_ttl, type=float, help="absolute lifetime, s")
+    opt("--idle-ttl", "IDLE_TTL", d.idle_ttl, type=float, help="idle timeout, s")
+    opt("--recheck-interval", "RECHECK_INTERVAL", d.recheck_interval, type=float)
+    opt("--ping-interval", "PING_INTERVAL", d.ping_interval, type=float)
+    opt("--max-failures-user", "MAX_FAILURES_USER", d.max_failures_user, type=int)
+    opt("--max-failures-ip", "MAX_FAILURES_IP", d.max_failures_ip, type=int)
+    opt("--failure-window", "FAILURE_WINDOW", d.failure_window, type=float)
+    opt("--allowed-origins", "ALLOWED_ORIGINS", "", help="comma-separated Origin allowlist")
+    opt("--proxies-count", "PROXIES_COUNT", d.proxies_count, type=int)
+    opt("--log-level", "LOG_LEVEL", d.log_level)
+    demo_env = (_env(env, "DEMO") or "").lower() in ("1", "true", "yes")
+    p.add_argument("--demo", action="store_true", default=demo_env, help="seed demo users")
+    return p
+
+
+def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Parse flags over the environment and validate the result."""
+    env = os.environ if env is None else env
+    a = build_parser(env).parse_args(argv)
+    secret = _env(env, "JWT_SECRET") or ""
+    if not secret:
+        if not a.demo:
+            raise ConfigError(
+                "LOGINGUARD_JWT_SECRET is not set. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+                "and export it (or pass --demo to try LoginGuard with a throwaway secret)."
+            )
+        secret = secrets.token_urlsafe(48)
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"LOGINGUARD_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long.")
+    if a.workers < 1 or a.max_sessions < 1:
+        raise ConfigError("--workers and --max-sessions must be at least 1.")
+    if a.workers > 1 and not a.redis_url:
+        raise ConfigError(
+            f"--workers {a.workers} needs --redis-url: the embedded memory store lives inside "
+            "one process, so several workers would each see different sessions."
+        )
+    if "{" in a.redis_prefix or "}" in a.redis_prefix:
+        raise ConfigError("--redis-prefix must not contain braces (they mark Redis hash tags).")
+    return Settings(
+        host=a.host,
+        port=a.port,
+        workers=a.workers,
+        redis_url=a.redis_url or None,
+        redis_prefix=a.redis_prefix,
+        policy=Policy(a.policy),
+        max_sessions=a.max_sessions,
+        demo=a.demo,
+        jwt_secret=secret,
+        token_ttl=a.token_ttl,
+        idle_ttl=a.idle_ttl,
+        recheck_interval=a.recheck_interval,
+        ping_interval=a.ping_interval,
+        ping_timeout=a.ping_interval,
+        max_failures_user=a.max_failures_user,
+        max_failures_ip=a.max_failures_ip,
+        failure_window=a.failure_window,
+        allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
+        proxies_count=a.proxies_count,
+        argon2_time_cost=int(_env(env, "ARGON2_TIME_COST") or Settings.argon2_time_cost),
+        argon2_memory_kib=int(_env(env, "ARGON2_MEMORY_KIB") or Settings.argon2_memory_kib),
+        log_level=a.log_level.upper(),
+    )

@@ -1,0 +1,154 @@
+"""This worker's sockets, by JTI: delivers store events, sweeps, pings.
+
+Per socket the hub keeps one dict entry (JTI → ``(user, ws)``); there is no
+task or timer per socket. Three loops per worker do all periodic work:
+
+* ``listen``   — the one store subscription; an event naming a JTI held here
+  sends the ending message and closes that socket.
+* ``sweep``    — every ``recheck_interval`` re-checks every socket's session in
+  batches (pub/sub is at-most-once; this is the backstop) and refreshes the
+  idle deadline of sessions whose sockets are alive.
+* ``heartbeat``— every ``ping_interval`` pings every socket; one whose previous
+  ping is still unanswered is dropped (1011), so dead peers do not pin sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from sanic import Websocket
+
+from server.config import Settings
+from server.metrics import Metrics
+from server.sessions.base import SessionEvent, SessionRecord, SessionStore, Status, StoreUnavailable
+from shared.close_codes import CloseCode
+from shared.messages import By
+from shared.reasons import ENDINGS, EndReason, end_message
+
+log = logging.getLogger("loginguard.hub")
+
+_BATCH = 500  # sessions re-checked per store round trip
+
+
+def ending_of(status: Status) -> tuple[EndReason, By | None] | None:
+    """Why a session is over, or None while it is live."""
+    if isinstance(status, SessionRecord):
+        return None
+    if status is None:
+        return EndReason.EXPIRED, None
+    return status.reason, status.by
+
+
+async def send_ending(ws: Websocket, reason: EndReason, by: By | None) -> None:
+    """Tell the peer why its session ended, then close with the matching code."""
+    code = ENDINGS[reason].close
+    try:
+        await ws.send(json.dumps(end_message(reason, by)))
+        await ws.close(code, reason.value)
+    except Exception:  # the peer may already be gone; there is nobody left to tell
+        log.debug("event=close_failed code=%d", code)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    # A ping aborted by a lost connection carries an exception nobody awaits.
+    if not future.cancelled():
+        future.exception()
+
+
+class Hub:
+    def __init__(self, store: SessionStore, settings: Settings, metrics: Metrics) -> None:
+        self._store = store
+        self._settings = settings
+        self._metrics = metrics
+        self._sockets: dict[str, tuple[str, Websocket]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def add(self, user: str, jti: str, ws: Websocket) -> None:
+        old = self._sockets.get(jti)
+        self._sockets[jti] = (user, ws)
+        if old is not None and old[1] is not ws:
+            # The same session opened a second socket: the newer one wins.
+            self._spawn(old[1].close(CloseCode.GOING_AWAY, "replaced by a newer socket"))
+        self._metrics.sockets.set(len(self._sockets))
+
+    def discard(self, jti: str, ws: Websocket) -> None:
+        entry = self._sockets.get(jti)
+        if entry is not None and entry[1] is ws:
+            del self._sockets[jti]
+            self._metrics.sockets.set(len(self._sockets))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def on_event(self, event: SessionEvent) -> None:
+        entry = self._sockets.get(event.jti)
+        if entry is not None:
+            self._spawn(send_ending(entry[1], event.reason, event.by))
+
+    async def run(self) -> None:
+        """Run the three loops until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._store.listen(self.on_event, self.sweep))
+            group.create_task(self._every(self._settings.recheck_interval, self._sweep_and_purge))
+            group.create_task(self._every(self._settings.ping_interval, self.heartbeat))
+
+    @staticmethod
+    async def _every(period: float, job: Any) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await job()
+            except StoreUnavailable:
+                # Keep sockets open through a store outage; the next round retries.
+                log.warning("event=sweep_skipped reason=store_unavailable")
+
+    async def _sweep_and_purge(self) -> None:
+        await self.sweep()
+        purged = await self._store.purge_expired()
+        if purged:
+            log.info("event=expiry_cleanup purged=%d", purged)
+
+    async def sweep(self) -> None:
+        """Re-check every socket's session; close the ended, refresh the live."""
+        items = list(self._sockets.items())
+        closed = 0
+        for start in range(0, len(items), _BATCH):
+            chunk = items[start : start + _BATCH]
+            refs = [(user, jti) for jti, (user, _) in chunk]
+            statuses = await self._store.check_many(refs, touch_ttl=self._settings.idle_ttl)
+            for (_, (_, ws)), status in zip(chunk, statuses, strict=True):
+                ending = ending_of(status)
+                if ending is not None:
+                    closed += 1
+                    self._spawn(send_ending(ws, *ending))
+        if closed:
+            log.info("event=sweep_closed sockets=%d", closed)
+
+    async def heartbeat(self) -> None:
+        """Drop sockets that did not answer the last ping; ping the rest."""
+        for _, ws in list(self._sockets.values()):
+            if ws.pings:
+                ws.fail_connection(CloseCode.INTERNAL, "ping timeout")
+                continue
+            try:
+                pong = await ws.ping()
+            except Exception:  # a closing socket refuses pings; its handler cleans up
+                log.debug("event=ping_refused")
+            else:
+                pong.add_done_callback(_consume)
+
+    async def close_all(self) -> None:
+        """Server shutdown: tell every peer to come back later."""
+        for _, ws in list(self._sockets.values()):
+            self._spawn(ws.close(CloseCode.GOING_AWAY, "server shutting down"))
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)

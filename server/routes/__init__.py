@@ -1,0 +1,1 @@
+"""Thin HTTP/WebSocket handlers: parse, call the core, render."""

@@ -1,0 +1,78 @@
+"""GET /ws: the session channel.
+
+The socket is accepted even when the token is no longer good, so that the
+client learns *why* (message + terminal close code) instead of seeing a bare
+handshake failure it would retry forever. Clients send no data frames.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sanic import Blueprint, Request, Websocket
+from sanic.response import HTTPResponse
+from websockets.exceptions import ConnectionClosed
+
+from server.errors import ApiError, error_json
+from server.guard import bearer, verify
+from server.hub import ending_of, send_ending
+from server.sessions.base import SessionRecord, StoreUnavailable
+from server.state import state
+from shared import paths
+from shared.close_codes import CloseCode
+from shared.errors import ErrorCode
+from shared.messages import MessageType
+from shared.reasons import EndReason
+
+bp = Blueprint("ws")
+log = logging.getLogger("loginguard.ws")
+
+
+@bp.on_request
+async def check_origin(request: Request) -> HTTPResponse | None:
+    """Browsers send Origin; a page from anywhere else must not ride a user's socket."""
+    origin = request.headers.get("origin")
+    allowed = state(request).settings.allowed_origins
+    if request.path == paths.WS and origin is not None and origin not in allowed:
+        return error_json(403, ErrorCode.FORBIDDEN, detail="origin not allowed")
+    return None
+
+
+async def channel(request: Request, ws: Websocket) -> None:
+    st = state(request)
+    try:
+        claims = verify(st.tokens, bearer(request))
+    except ApiError as exc:
+        expired = exc.code is ErrorCode.SESSION_EXPIRED
+        await send_ending(ws, EndReason.EXPIRED if expired else EndReason.INVALID, None)
+        return
+    # Register before checking: an event published after this line reaches the
+    # hub, and anything published before it is already visible to the check.
+    st.hub.add(claims.user, claims.jti, ws)
+    try:
+        try:
+            status = await st.store.check(claims.user, claims.jti, touch_ttl=st.settings.idle_ttl)
+        except StoreUnavailable:
+            await ws.close(CloseCode.TRY_AGAIN, "session store unavailable")
+            return
+        ending = ending_of(status)
+        if ending is not None:
+            await send_ending(ws, *ending)
+            return
+        assert isinstance(status, SessionRecord)
+        hello = {
+            "type": MessageType.HELLO.value,
+            "session": status.public(),
+            "heartbeat": st.settings.ping_interval,
+        }
+        await ws.send(json.dumps(hello))
+        await ws.recv()  # returns only if the client sends a data frame
+        await ws.close(CloseCode.POLICY, "clients send no data frames")
+    except ConnectionClosed:
+        pass
+    finally:
+        st.hub.discard(claims.jti, ws)
+
+
+bp.add_websocket_route(channel, paths.WS)

@@ -1,0 +1,33 @@
+"""What every handler of one worker shares, reachable as ``request.app.ctx.lg``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from sanic import Request
+
+from server.auth import Passwords, Tokens
+from server.config import Settings
+from server.hub import Hub
+from server.metrics import Metrics
+from server.sessions.base import SessionStore
+
+
+@dataclass
+class State:
+    settings: Settings
+    store: SessionStore
+    hub: Hub
+    passwords: Passwords
+    tokens: Tokens
+    metrics: Metrics
+
+
+def state(request: Request) -> State:
+    return cast(State, request.app.ctx.lg)
+
+
+def client_ip(request: Request) -> str:
+    """The peer's address; behind ``--proxies-count`` proxies, Sanic's forwarded one."""
+    return request.remote_addr or request.ip or "unknown"

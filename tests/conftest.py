@@ -1,0 +1,57 @@
+"""Fixtures shared by every test folder: real servers, real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from tests.support.server import REDIS_TEST_URL, ServerProcess, new_prefix
+
+
+def _delete_prefix(url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        batch = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if batch:
+            client.unlink(*batch)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the test DB; its keys go afterwards."""
+    prefix = new_prefix()
+    yield prefix
+    _delete_prefix(REDIS_TEST_URL, prefix)
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., ServerProcess]]:
+    """Start real server processes: ``start_server("--demo", ...)``; all stopped after."""
+    started: list[ServerProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> ServerProcess:
+        proc = ServerProcess(list(args), env or {})
+        started.append(proc)
+        return proc.start()
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def memory_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """A one-worker demo server on the embedded store."""
+    return start_server("--demo")
+
+
+@pytest.fixture
+def redis_server(start_server: Callable[..., ServerProcess], redis_prefix: str) -> ServerProcess:
+    """A two-worker demo server on the test Redis, with its own key prefix."""
+    return start_server(
+        "--demo", "--workers", "2", "--redis-url", REDIS_TEST_URL, "--redis-prefix", redis_prefix
+    )
