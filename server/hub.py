@@ -113,6 +113,8 @@ class Hub:
 
     async def _sweep_and_purge(self) -> None:
         await self.sweep()
+        if self._store.self_expiring:
+            return
         purged = await self._store.purge_expired()
         if purged:
             log.info("event=expiry_cleanup purged=%d", purged)
@@ -135,6 +137,7 @@ class Hub:
 
     async def heartbeat(self) -> None:
         """Drop sockets that did not answer the last ping; ping the rest."""
+        self._metrics.flush_gc()
         for _, ws in list(self._sockets.values()):
             if ws.pings:
                 ws.fail_connection(CloseCode.INTERNAL, "ping timeout")

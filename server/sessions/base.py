@@ -102,6 +102,9 @@ class SessionStore(ABC):
     """
 
     name: ClassVar[str]
+    #: True when records vanish by themselves on time (Redis TTLs), so the server
+    #: need not call :meth:`purge_expired` periodically.
+    self_expiring: ClassVar[bool] = False
 
     def __init__(self, clock: Clock = time.time) -> None:
         self.clock = clock

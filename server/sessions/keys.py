@@ -1,0 +1,66 @@
+"""Key names of the Redis engine.
+
+Every key of a user carries the hash tag ``{u:<user>}`` so that all of them sit
+in one hash slot and the scripts run unchanged on Redis Cluster::
+
+    <prefix>:{u:alice}:index     ZSET, members "s:<jti>" (live session, score = idle
+                                 deadline) and "t:<jti>" (tombstone, score = the ended
+                                 session's expires_at); it expires with its last member
+    <prefix>:{u:alice}:s:<jti>   HASH, one live session
+    <prefix>:{u:alice}:t:<jti>   HASH, one tombstone: reason, by (JSON)
+    <prefix>:{u:alice}:user      HASH, the account (never expires)
+    <prefix>:rl:{<key>}          HASH, one rate-limit window: n, reset
+    <prefix>:events              the pub/sub channel of SessionEvents (JSON)
+    <prefix>:cache:sessions:...  a cached scan_sessions page (5 s)
+
+The key of an index member is the user's key prefix plus the member, which is
+how the scripts find a record from its index entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis MATCH pattern (which escapes with a backslash)."""
+    return _GLOB_SPECIAL.sub(r"\\\1", text)
+
+
+class Keys:
+    """Key names under one prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        if not prefix or "{" in prefix or "}" in prefix:
+            # A brace in the prefix would become the hash tag of every key.
+            raise ValueError(f"bad Redis key prefix {prefix!r}: must be non-empty, no braces")
+        self.prefix = prefix
+        self.channel = f"{prefix}:events"
+        self.index_pattern = f"{glob_escape(prefix)}:{{u:*}}:index"
+        self.account_pattern = f"{glob_escape(prefix)}:{{u:*}}:user"
+
+    def of_user(self, user: str) -> str:
+        """Prefix of every key of ``user``; scripts append an index member to it."""
+        return f"{self.prefix}:{{u:{user}}}:"
+
+    def index(self, user: str) -> str:
+        return self.of_user(user) + "index"
+
+    def account(self, user: str) -> str:
+        return self.of_user(user) + "user"
+
+    def user_pattern(self, user: str) -> str:
+        """MATCH pattern for every key of ``user`` (the account included)."""
+        return glob_escape(self.of_user(user)) + "*"
+
+    def user_of_index(self, key: str) -> str:
+        """The user whose index is ``key`` (inverse of :meth:`index`)."""
+        return key[len(self.prefix) + len(":{u:") : -len("}:index")]
+
+    def rate(self, key: str) -> str:
+        return f"{self.prefix}:rl:{{{key}}}"
+
+    def scan_page(self, cursor: str, count: int) -> str:
+        return f"{self.prefix}:cache:sessions:{cursor}:{count}"

@@ -1,0 +1,73 @@
+-- login.lua: decide a login by the rules of server/sessions/policy.py and apply it,
+-- as one atomic step. lib.lua is prepended.
+--
+-- KEYS[1]  <prefix>:{u:<user>}:index
+-- ARGV[1]  the user's key prefix "<prefix>:{u:<user>}:" (same hash slot as KEYS[1])
+-- ARGV[2]  event channel
+-- ARGV[3]  user
+-- ARGV[4]  now, Unix seconds from the caller's clock
+-- ARGV[5]  new jti          ARGV[6]  device_id      ARGV[7]  device_name
+-- ARGV[8]  ip               ARGV[9]  created_at     ARGV[10] expires_at
+-- ARGV[11] the new session's idle deadline: min(now + idle_ttl, expires_at)
+-- ARGV[12] policy: "displace" | "reject" | "confirm"
+-- ARGV[13] max_sessions     ARGV[14] takeover: "1" | "0"
+-- ARGV[15] by: JSON {device_name, ip, at} naming the new device, for tombstones/events
+-- ARGV[16] TTL margin, milliseconds
+--
+-- Steps: prune what passed its deadline; split the live sessions into the same
+-- device's and the others; evict the oldest others (by created_at, then jti) beyond
+-- max_sessions - or, under reject / confirm without takeover, refuse and change
+-- nothing; admit the new session; tombstone every evicted one ("displaced", by) and
+-- PUBLISH its event.
+--
+-- Returns {admitted (1|0), #ended, #conflicts, records...}: ended sessions then
+-- conflicts, 6 strings each: jti, device_id, device_name, ip, created_at, expires_at.
+
+local index, P, channel, user = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local now_s, now, jti, device_id = ARGV[4], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local deadline, policy, max_sessions = ARGV[11], ARGV[12], tonumber(ARGV[13])
+local takeover, by, margin = ARGV[14] == '1', ARGV[15], tonumber(ARGV[16])
+
+prune(index, P, now_s)
+
+local same, others = {}, {}
+for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+  local held = string.sub(member, 3)
+  -- A retried login finds its own jti admitted already: that is not a conflict.
+  if string.sub(member, 1, 2) == 's:' and held ~= jti then
+    local f = live(index, P, held, now)
+    if f then
+      local s = {jti = held, f = f, created = tonumber(f[4])}
+      if f[1] == device_id then table.insert(same, s) else table.insert(others, s) end
+    end
+  end
+end
+table.sort(others, function(a, b)
+  if a.created ~= b.created then return a.created < b.created end
+  return bytes_lt(a.jti, b.jti)
+end)
+
+local evict = same
+local excess = #others + 1 - max_sessions
+if excess > 0 then
+  if policy == 'reject' or (policy == 'confirm' and not takeover) then
+    local out = {0, 0, #others}
+    for _, s in ipairs(others) do push_record(out, s.jti, s.f) end
+    return out
+  end
+  for i = 1, excess do table.insert(evict, others[i]) end
+end
+
+local key = P .. 's:' .. jti
+redis.call('HSET', key, 'device_id', device_id, 'device_name', ARGV[7], 'ip', ARGV[8],
+  'created_at', ARGV[9], 'expires_at', ARGV[10])
+redis.call('PEXPIRE', key, ttl_ms(tonumber(deadline), now, margin))
+redis.call('ZADD', index, deadline, 's:' .. jti)
+
+local out = {1, #evict, 0}
+for _, s in ipairs(evict) do
+  finish(index, P, channel, user, s.jti, s.f, 'displaced', by, now, margin)
+  push_record(out, s.jti, s.f)
+end
+expire_index(index, now, margin)
+return out

@@ -1,0 +1,110 @@
+"""A fake clock, a login shortcut and an event listener for the store suites."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from server.sessions.base import LoginOutcome, SessionEvent, SessionRecord, SessionStore
+from server.sessions.policy import Policy
+from shared.reasons import EndReason
+
+IDLE = 1800.0  # default idle TTL of a test login, seconds
+LIFETIME = 43200.0  # default absolute lifetime of a test login, seconds
+START = 1_700_000_000.0
+EVENT_TIMEOUT = 5.0
+
+_probes = itertools.count()
+
+
+class FakeClock:
+    """The stores' clock: time moves only when a test says so."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Login(Protocol):
+    async def __call__(
+        self,
+        jti: str,
+        device_id: str | None = None,
+        *,
+        user: str = "alice",
+        policy: Policy = Policy.DISPLACE,
+        max_sessions: int = 1,
+        takeover: bool = False,
+        idle_ttl: float = IDLE,
+        lifetime: float = LIFETIME,
+        ip: str = "10.0.0.1",
+    ) -> LoginOutcome: ...
+
+
+class Listener:
+    """Collects what ``store.listen`` delivers; counts resyncs."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store = store
+        self.events: asyncio.Queue[SessionEvent] = asyncio.Queue()
+        self.resyncs = 0
+        self.resynced = asyncio.Event()
+
+    def handle(self, event: SessionEvent) -> None:
+        self.events.put_nowait(event)
+
+    async def resync(self) -> None:
+        self.resyncs += 1
+        self.resynced.set()
+
+    async def next(self, within: float = EVENT_TIMEOUT) -> SessionEvent:
+        return await asyncio.wait_for(self.events.get(), within)
+
+    async def _probe(self) -> str:
+        """Publish one event of a user of the listener's own; return its jti."""
+        jti = f"probe-{next(_probes)}"
+        now = self.store.clock()
+        record = SessionRecord("listener-probe", jti, jti, "probe", "127.0.0.1", now, now + 60)
+        await self.store.login(
+            record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60
+        )
+        await self.store.end("listener-probe", jti, EndReason.LOGGED_OUT)
+        return jti
+
+    async def ready(self, within: float = EVENT_TIMEOUT) -> None:
+        """Return once events flow, with nothing queued.
+
+        Publication is at-most-once and ``listen`` has no "subscribed" signal, so
+        probe until one arrives, then drain up to a last probe's event.
+        """
+        async with asyncio.timeout(within):
+            while True:
+                await self._probe()
+                with contextlib.suppress(TimeoutError):
+                    await self.next(within=0.05)
+                    break
+            last = await self._probe()
+            while (await self.next()).jti != last:
+                pass
+
+
+@contextlib.asynccontextmanager
+async def listening(store: SessionStore) -> AsyncIterator[Listener]:
+    """``store.listen`` running in a task, ready to deliver; cancelled afterwards."""
+    listener = Listener(store)
+    task = asyncio.create_task(store.listen(listener.handle, listener.resync))
+    try:
+        await listener.ready()
+        yield listener
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

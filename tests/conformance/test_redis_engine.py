@@ -1,0 +1,237 @@
+"""What only the Redis engine promises: outages, key layout, round trips."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from server.sessions.base import SessionRecord, StoreUnavailable, Tombstone, User
+from server.sessions.policy import Policy
+from server.sessions.redis import RedisStore
+from shared.messages import By
+from shared.reasons import EndReason
+from tests.conformance.helpers import FakeClock, listening
+from tests.support.server import REDIS_TEST_URL, free_port, timeout
+
+pytestmark = pytest.mark.redis
+
+FAIL_FAST = 3.0  # seconds within which a dead Redis must be reported
+
+
+class PrivateRedis:
+    """A throwaway redis-server of this test's own, stopped and started at will."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary is not None, "redis-server is not on PATH"
+        self.proc = await asyncio.create_subprocess_exec(
+            *(binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        client = aioredis.Redis.from_url(self.url)
+        try:
+            async with asyncio.timeout(timeout(10)):
+                while True:
+                    try:
+                        await client.ping()
+                        return
+                    except (aioredis.ConnectionError, OSError):
+                        await asyncio.sleep(0.05)
+        finally:
+            await client.aclose()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _record(clock: FakeClock, jti: str, user: str = "alice") -> SessionRecord:
+    return SessionRecord(user, jti, f"dev-{jti}", f"PC {jti}", "10.0.0.1", clock(), clock() + 3600)
+
+
+async def _login(store: RedisStore, record: SessionRecord) -> None:
+    await store.login(record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60)
+
+
+async def test_nothing_listening_fails_fast() -> None:
+    """A store pointed at a port nobody listens on raises StoreUnavailable within seconds."""
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", prefix="lgtest-dead")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.check("alice", "a")
+    finally:
+        await store.close()
+    assert time.monotonic() - started < FAIL_FAST
+
+
+async def test_outage_fails_fast_and_recovers_without_restart(
+    private_redis: PrivateRedis, clock: FakeClock
+) -> None:
+    """While Redis is down every call is StoreUnavailable; once it is back the same store works."""
+    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    try:
+        await _login(store, _record(clock, "a"))
+        await private_redis.stop()
+        calls: list[Callable[[], Awaitable[object]]] = [
+            store.ping,
+            lambda: store.check("alice", "a"),
+            lambda: store.check_many([("alice", "a")]),
+            lambda: _login(store, _record(clock, "b")),
+        ]
+        for call in calls:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                await call()
+            assert time.monotonic() - started < FAIL_FAST
+
+        await private_redis.start()  # empty: no data and no cached scripts
+        await store.ping()
+        await _login(store, _record(clock, "c"))
+        await _login(store, _record(clock, "d"))
+        # check.lua is not loaded on the new server: the pipeline must recover.
+        by = By(device_name="PC d", ip="10.0.0.1", at=clock())
+        assert await store.check_many([("alice", "c"), ("alice", "d")]) == [
+            Tombstone("c", EndReason.DISPLACED, by),
+            _record(clock, "d"),
+        ]
+    finally:
+        await store.close()
+
+
+async def test_listen_resyncs_after_redis_comes_back(
+    private_redis: PrivateRedis, clock: FakeClock
+) -> None:
+    """The subscription survives a Redis restart, awaiting resync once it is back."""
+    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    try:
+        async with listening(store) as listener:
+            assert listener.resyncs == 0
+            await private_redis.stop()
+            await asyncio.sleep(0.2)
+            await private_redis.start()
+            await asyncio.wait_for(listener.resynced.wait(), timeout(15))
+            await listener.ready()  # events flow again
+            await _login(store, _record(clock, "a"))
+            await _login(store, _record(clock, "b"))
+            event = await listener.next()
+            assert (event.jti, event.reason) == ("a", EndReason.DISPLACED)
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def admin() -> AsyncIterator[aioredis.Redis]:
+    """A plain client on the test DB, to look at what the store wrote."""
+    client = aioredis.Redis.from_url(REDIS_TEST_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+async def test_every_session_key_carries_the_user_hash_tag_and_a_ttl(
+    redis_prefix: str, admin: aioredis.Redis, clock: FakeClock
+) -> None:
+    """All of a user's keys share {u:<user>}; all but the account expire on their own."""
+    store = RedisStore(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
+    try:
+        await store.put_user(User("alice", "$argon2id$h"))
+        await _login(store, _record(clock, "a"))
+        await _login(store, _record(clock, "b"))  # displaces "a"
+        await store.hit("login:alice", 60)
+        keys = sorted([k async for k in admin.scan_iter(match=f"{redis_prefix}:*")])
+        user_keys = [k for k in keys if ":rl:" not in k]
+        assert len(user_keys) == 4  # index, session b, tombstone a, account
+        assert all(k.startswith(f"{redis_prefix}:{{u:alice}}:") for k in user_keys)
+        account = f"{redis_prefix}:{{u:alice}}:user"
+        for key in keys:
+            ttl = await admin.pttl(key)
+            assert ttl == -1 if key == account else ttl > 0, key
+    finally:
+        await store.close()
+
+
+async def test_index_lives_as_long_as_its_longest_record(
+    redis_prefix: str, admin: aioredis.Redis, clock: FakeClock
+) -> None:
+    """The index expires with the tombstone that outlives every session, plus the margin."""
+    store = RedisStore(REDIS_TEST_URL, prefix=redis_prefix, clock=clock, ttl_margin=5)
+    try:
+        await _login(store, _record(clock, "a"))  # expires_at = now + 3600
+        await _login(store, _record(clock, "b"))  # idle deadline now + 60
+        ttl = await admin.pttl(f"{redis_prefix}:{{u:alice}}:index")
+        assert 3600_000 < ttl <= 3605_000
+        session_ttl = await admin.pttl(f"{redis_prefix}:{{u:alice}}:s:b")
+        assert 60_000 < session_ttl <= 65_000
+    finally:
+        await store.close()
+
+
+async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
+    """The commands (names only) clients sent to Redis while ``action`` ran.
+
+    Scripts' own commands are left out: MONITOR labels them "lua".
+    """
+    watcher = aioredis.Redis.from_url(url, decode_responses=True)
+    marker = aioredis.Redis.from_url(url, decode_responses=True)
+    sent: list[str] = []
+    try:
+        await marker.ping()  # connected before MONITOR starts, so its HELLO is not seen
+        async with watcher.monitor() as monitor:
+            await action
+            await marker.echo("end-of-action")
+            async with asyncio.timeout(timeout(5)):
+                async for entry in monitor.listen():
+                    if entry["command"] == "ECHO end-of-action":
+                        return sent
+                    if entry["client_type"] != "lua":
+                        sent.append(entry["command"].split(" ", 1)[0].upper())
+    finally:
+        await marker.aclose()
+        await watcher.aclose()
+    raise AssertionError("MONITOR ended early")
+
+
+async def test_login_and_check_many_send_only_evalsha(
+    private_redis: PrivateRedis, clock: FakeClock
+) -> None:
+    """A warm login is one EVALSHA; check_many is one EVALSHA per pair and nothing else."""
+    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    try:
+        await _login(store, _record(clock, "warm-up"))
+        await store.check("alice", "warm-up")
+        sent = await _commands_sent(private_redis.url, _login(store, _record(clock, "a")))
+        assert sent == ["EVALSHA"]
+        refs = [("alice", "a"), ("alice", "warm-up"), ("bob", "x")]
+        sent = await _commands_sent(private_redis.url, store.check_many(refs))
+        assert sent == ["EVALSHA"] * 3
+    finally:
+        await store.close()
