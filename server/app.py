@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> Sanic[Any, Any]:
     async def open_state(app: Sanic[Any, Any]) -> None:
         store = open_store(settings)
         metrics = Metrics()
+        metrics.watch_gc()
         app.ctx.lg = State(
             settings=settings,
             store=store,

@@ -7,7 +7,10 @@ figures through prometheus-client's own multiprocess collector.
 
 from __future__ import annotations
 
+import gc
 import os
+import time
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -61,8 +64,37 @@ class Metrics:
             registry=r,
         )
 
+        self.gc_pause = Histogram(
+            "loginguard_gc_pause_seconds",
+            "Garbage-collector pauses by generation (a full one grows with objects held)",
+            ["generation"],
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
+        self._gc_started = 0.0
+        # Filled by the gc callback, drained into gc_pause later: the callback may
+        # run while a metric's (non-reentrant) lock is held, so it must not observe.
+        self._gc_pending: list[tuple[int, float]] = []
+
+    def watch_gc(self) -> None:
+        """Time every collection: the stall a worker with many sockets cannot hide."""
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self._gc_pending.append((info["generation"], time.perf_counter() - self._gc_started))
+
+    def flush_gc(self) -> None:
+        """Move recorded pauses into the histogram (call from ordinary code)."""
+        pending, self._gc_pending = self._gc_pending, []
+        for generation, pause in pending:
+            self.gc_pause.labels(str(generation)).observe(pause)
+
     def exposition(self) -> bytes:
         """The Prometheus text for this worker, or for all workers in multiprocess mode."""
+        self.flush_gc()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             merged = CollectorRegistry()
             multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
