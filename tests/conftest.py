@@ -5,19 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
 
-from tests.support.server import REDIS_TEST_URL, ServerProcess, new_prefix
-
-
-def _delete_prefix(url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        batch = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if batch:
-            client.unlink(*batch)
-    finally:
-        client.close()
+from tests.support.server import REDIS_TEST_URL, ServerProcess, delete_prefix, new_prefix
 
 
 @pytest.fixture
@@ -25,7 +14,7 @@ def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own on the test DB; its keys go afterwards."""
     prefix = new_prefix()
     yield prefix
-    _delete_prefix(REDIS_TEST_URL, prefix)
+    delete_prefix(REDIS_TEST_URL, prefix)
 
 
 @pytest.fixture

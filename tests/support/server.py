@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 
 FACTOR = float(os.environ.get("LOGINGUARD_TEST_TIMEOUT_FACTOR", "1"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,17 @@ def free_port() -> int:
 
 def new_prefix() -> str:
     return f"lgtest-{uuid.uuid4().hex[:12]}"
+
+
+def delete_prefix(url: str, prefix: str) -> None:
+    """Unlink the keys under ``prefix:`` — only those: the DB may hold other people's data."""
+    client = redis.Redis.from_url(url)
+    try:
+        batch = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if batch:
+            client.unlink(*batch)
+    finally:
+        client.close()
 
 
 @dataclass

@@ -1,0 +1,51 @@
+"""200 simultaneous logins for one account on two workers: exactly one survives."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.support.server import ServerProcess, login_body, timeout
+
+CONCURRENT = 200
+ROUNDS = 3
+
+
+async def _race(client: httpx.AsyncClient, round_: int) -> list[str]:
+    async def one(i: int) -> str:
+        body = login_body("user1", f"PC-{round_}-{i}")
+        r = await client.post("/api/auth/login", json=body)
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+    return await asyncio.gather(*(one(i) for i in range(CONCURRENT)))
+
+
+@pytest.mark.slow
+async def test_simultaneous_logins_leave_exactly_one_valid_token(
+    redis_server: ServerProcess,
+) -> None:
+    """Every round, one token is valid and all the others are session_displaced."""
+    limits = httpx.Limits(max_connections=CONCURRENT, max_keepalive_connections=CONCURRENT)
+    async with httpx.AsyncClient(
+        base_url=redis_server.url, limits=limits, timeout=timeout(60)
+    ) as client:
+        for round_ in range(ROUNDS):
+            tokens = await _race(client, round_)
+            assert len(set(tokens)) == CONCURRENT
+            results = await asyncio.gather(
+                *(
+                    client.get("/api/auth/me", headers={"Authorization": f"Bearer {t}"})
+                    for t in tokens
+                )
+            )
+            ok = [r for r in results if r.status_code == 200]
+            assert len(ok) == 1, f"round {round_}: {len(ok)} valid tokens"
+            errors = {r.json()["error"] for r in results if r.status_code != 200}
+            assert errors == {"session_displaced"}
+            sessions = await client.get(
+                "/api/sessions", headers={"Authorization": ok[0].request.headers["authorization"]}
+            )
+            assert len(sessions.json()["sessions"]) == 1

@@ -1,0 +1,60 @@
+"""A private redis-server on a free port, for tests that stop and start Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from tests.support.server import free_port, timeout
+
+
+@dataclass
+class RedisProcess:
+    """Keeps its data across stop/start (RDB written on shutdown, read on start)."""
+
+    port: int = field(default_factory=free_port)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lg-redis-")))
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisProcess:
+        subprocess.run(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.workdir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(self.workdir / "redis.log"),
+            ],
+            check=True,
+        )
+        deadline = time.monotonic() + timeout(10)
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_timeout=0.5).ping()
+                return self
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        with contextlib.suppress(redis.ConnectionError):  # already down
+            redis.Redis(port=self.port, socket_timeout=2).shutdown(save=True)
