@@ -1,0 +1,1 @@
+"""`make bench`: figures for the speed targets, printed, never asserted."""
