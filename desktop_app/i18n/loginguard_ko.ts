@@ -1,0 +1,231 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ko" sourcelanguage="en">
+<context>
+    <name>Controller</name>
+    <message>
+        <source>Enter your username and password.</source>
+        <translation>사용자 이름과 비밀번호를 입력하세요.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Could not load the sessions: %1</source>
+        <translation>세션 목록을 불러오지 못했습니다: %1</translation>
+    </message>
+</context>
+<context>
+    <name>LoginWindow</name>
+    <message>
+        <source>LoginGuard — Sign in</source>
+        <translation>LoginGuard — 로그인</translation>
+    </message>
+    <message>
+        <source>Sign in to LoginGuard</source>
+        <translation>LoginGuard 로그인</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>서버</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>사용자 이름</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>비밀번호</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s name</source>
+        <translation>이 PC의 이름</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>Remember username</source>
+        <translation>사용자 이름 기억하기</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>로그인하는 중…</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>로그인</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Connected</source>
+        <translation>연결됨</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>연결하는 중…</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>다시 연결하는 중…</translation>
+    </message>
+    <message>
+        <source>Offline — retrying in %1 s</source>
+        <translation>오프라인 — %1초 후 다시 시도</translation>
+    </message>
+    <message>
+        <source>Reconnecting in %1 s</source>
+        <translation>%1초 후 다시 연결</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>오프라인</translation>
+    </message>
+    <message>
+        <source>Signed in as %1</source>
+        <translation>%1 님으로 로그인됨</translation>
+    </message>
+    <message>
+        <source>LoginGuard</source>
+        <translation>LoginGuard</translation>
+    </message>
+    <message>
+        <source>This PC</source>
+        <translation>이 PC</translation>
+    </message>
+    <message>
+        <source>Signed in since</source>
+        <translation>로그인 시각</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>연결 상태</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>로그아웃</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>You were signed out because your account signed in on %1 (%2) at %3.</source>
+        <translation>%3에 %1(%2)에서 같은 계정으로 로그인하여 이 PC에서 로그아웃되었습니다.</translation>
+    </message>
+    <message>
+        <source>You were signed out because your account signed in on another PC.</source>
+        <translation>다른 PC에서 같은 계정으로 로그인하여 이 PC에서 로그아웃되었습니다.</translation>
+    </message>
+    <message>
+        <source>You were signed out because your session expired: it was idle too long or reached its time limit. Please sign in again.</source>
+        <translation>세션이 만료되어 로그아웃되었습니다. 오랫동안 사용하지 않았거나 사용 시간 한도에 도달했습니다. 다시 로그인해 주세요.</translation>
+    </message>
+    <message>
+        <source>You were signed out because your account was disabled. Please contact your administrator.</source>
+        <translation>계정이 비활성화되어 로그아웃되었습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <source>You were signed out by an administrator.</source>
+        <translation>관리자가 이 세션을 종료하여 로그아웃되었습니다.</translation>
+    </message>
+    <message>
+        <source>You were signed out because this session was signed out elsewhere. Please sign in again.</source>
+        <translation>다른 곳에서 이 세션을 로그아웃하여 로그아웃되었습니다. 다시 로그인해 주세요.</translation>
+    </message>
+    <message>
+        <source>You were signed out because the server no longer accepts this sign-in (it may have been reset). Please sign in again.</source>
+        <translation>서버가 이 로그인을 더 이상 인정하지 않아 로그아웃되었습니다(서버가 초기화되었을 수 있습니다). 다시 로그인해 주세요.</translation>
+    </message>
+    <message>
+        <source>Wrong username or password.</source>
+        <translation>사용자 이름 또는 비밀번호가 올바르지 않습니다.</translation>
+    </message>
+    <message>
+        <source>This account is in use on %1 since %2. Sign out there first, or ask an administrator.</source>
+        <translation>이 계정은 %2부터 %1에서 사용 중입니다. 먼저 그 PC에서 로그아웃하거나 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <source>Not signed in. The other PC stays signed in.</source>
+        <translation>로그인하지 않았습니다. 다른 PC는 계속 로그인된 상태입니다.</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts. Try again in %1 s.</source>
+        <translation>로그인 실패가 너무 많습니다. %1초 후에 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts. Try again later.</source>
+        <translation>로그인 실패가 너무 많습니다. 잠시 후 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>The server cannot sign anyone in right now. Try again shortly.</source>
+        <translation>지금은 서버에서 로그인을 처리할 수 없습니다. 잠시 후 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server at %1. Check the address and your network.</source>
+        <translation>%1 서버에 연결할 수 없습니다. 주소와 네트워크를 확인하세요.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a server address. Example: http://127.0.0.1:8000</source>
+        <translation>“%1”은(는) 서버 주소가 아닙니다. 예: http://127.0.0.1:8000</translation>
+    </message>
+    <message>
+        <source>The server gave an answer this app does not understand (%1).</source>
+        <translation>서버가 이 앱이 이해할 수 없는 응답을 보냈습니다(%1).</translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation>로그아웃됨</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>확인</translation>
+    </message>
+    <message>
+        <source>Account in use</source>
+        <translation>사용 중인 계정</translation>
+    </message>
+    <message>
+        <source>This account is in use on %1 since %2. Sign in here and sign out the other PC?</source>
+        <translation>이 계정은 %2부터 %1에서 사용 중입니다. 여기에서 로그인하고 다른 PC는 로그아웃할까요?</translation>
+    </message>
+    <message>
+        <source>Sign in here</source>
+        <translation>여기에서 로그인</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+</context>
+<context>
+    <name>SessionsView</name>
+    <message>
+        <source>This PC</source>
+        <translation>이 PC</translation>
+    </message>
+    <message>
+        <source>Your sessions</source>
+        <translation>내 세션</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>새로 고침</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>기기</translation>
+    </message>
+    <message>
+        <source>IP address</source>
+        <translation>IP 주소</translation>
+    </message>
+    <message>
+        <source>Signed in</source>
+        <translation>로그인 시각</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,182 @@
+"""Render the README pictures: ``python -m desktop_app.screenshots docs/img``.
+
+Nothing is staged: a real ``python -m server --demo`` runs on a free port (or
+``--server URL`` names one), the real app signs in through its real widgets,
+and a second PC signs in through the API so that the real displaced dialog
+appears. Writes ``login.png``, ``main.png`` and ``displaced.png`` (the login
+window with the dialog over it, as a person sees them). Works on the
+``offscreen`` platform; settings go to a temporary folder, never the user's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import qasync
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop_app.session import State
+from desktop_app.settings import Settings
+from desktop_app.ui.controller import Controller, Options
+from shared import paths
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _until(check: Callable[[], object], what: str, wait: float = 15.0) -> None:
+    deadline = time.monotonic() + wait
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def demo_server() -> AsyncIterator[str]:
+    """A throwaway ``--demo`` server process on a free loopback port."""
+    port = _free_port()
+    env = {**os.environ, "LOGINGUARD_JWT_SECRET": secrets.token_urlsafe(48)}
+    # Popen returns at once; waiting is done by polling below, never by blocking.
+    proc = subprocess.Popen(  # noqa: S603, ASYNC220 - our own server module, fixed arguments
+        [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port), "--demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=1) as http:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the demo server exited with {proc.returncode}")
+                try:
+                    if (await http.get(url + paths.HEALTHZ)).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            await _until(lambda: proc.poll() is not None, "the demo server to stop", 10)
+        except RuntimeError:
+            proc.kill()
+            await _until(lambda: proc.poll() is not None, "the demo server to die", 5)
+
+
+def _with_dialog(window: QWidget, dialog: QWidget) -> QPixmap:
+    """The window with the dialog centred over it and a soft shadow, as on screen."""
+    base = window.grab()
+    box = dialog.grab()
+    ratio = base.devicePixelRatio()
+    width = max(base.width(), box.width() + 40)
+    height = max(base.height(), box.height() + 40)
+    canvas = QPixmap(width, height)
+    canvas.setDevicePixelRatio(ratio)
+    canvas.fill(QColor("#ffffff"))
+    painter = QPainter(canvas)
+    painter.drawPixmap(QPoint(0, 0), base)
+    painter.fillRect(canvas.rect(), QColor(0, 0, 0, 60))  # the window-modal dimming
+    x = int((width / ratio - box.width() / ratio) / 2)
+    y = int((height / ratio - box.height() / ratio) / 2)
+    for spread, alpha in ((6, 25), (3, 40)):
+        painter.fillRect(
+            x - spread,
+            y - spread + 2,
+            int(box.width() / ratio) + 2 * spread,
+            int(box.height() / ratio) + 2 * spread,
+            QColor(0, 0, 0, alpha),
+        )
+    painter.drawPixmap(QPoint(x, y), box)
+    painter.end()
+    return canvas
+
+
+async def render(out: Path, server: str | None, language: str) -> list[Path]:
+    suffix = "" if language == "en" else f"-{language}"
+    written: list[Path] = []
+
+    def save(pixmap: QPixmap, name: str) -> None:
+        path = out / f"{name}{suffix}.png"
+        if not pixmap.save(str(path)):
+            raise RuntimeError(f"could not write {path}")
+        written.append(path)
+
+    async with demo_server() if server is None else _given(server) as url:
+        with tempfile.TemporaryDirectory(prefix="loginguard-shots-") as tmp:
+            settings = Settings("screenshots", Path(tmp))
+            options = Options(server=url, device_name="PC-1", language=language)
+            c = Controller(settings, options)
+            c.start()
+            c.login.resize(460, c.login.sizeHint().height())
+            c.main.resize(640, 360)
+            c.login.username.setText("user1")
+            c.login.password.setText("password1")
+            c.login.remember.setChecked(True)
+            await asyncio.sleep(0.2)
+            save(c.login.grab(), "login")
+
+            c.submit()
+            await _until(lambda: c.machine.state is State.CONNECTED, "sign-in")
+            await _until(lambda: c.main.sessions.table.rowCount() > 0, "the sessions list")
+            await asyncio.sleep(0.2)
+            save(c.main.grab(), "main")
+
+            async with httpx.AsyncClient(timeout=10) as http:
+                second = {"username": "user1", "password": "password1",
+                          "device_id": "screenshots-pc-2", "device_name": "PC-2"}  # fmt: skip
+                (await http.post(url + paths.LOGIN, json=second)).raise_for_status()
+            await _until(lambda: c.ending_box is not None, "the displaced dialog")
+            await asyncio.sleep(0.3)
+            box = c.ending_box
+            assert box is not None
+            save(_with_dialog(c.login, box), "displaced")
+            await c.quit()
+    return written
+
+
+@asynccontextmanager
+async def _given(url: str) -> AsyncIterator[str]:
+    yield url
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m desktop_app.screenshots", description=__doc__)
+    parser.add_argument("out", type=Path, help="folder for the PNG files, e.g. docs/img")
+    parser.add_argument("--server", help="use this running server instead of a --demo one")
+    parser.add_argument("--language", choices=["en", "ko"], default="en")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    app.setStyle("Fusion")  # the same look on every machine that renders the docs
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        for path in runner.run(render(args.out, args.server, args.language)):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""What the app remembers between runs, in QSettings: one set per ``--profile``.
+
+Kept: this installation's ``device_id`` (a UUID made on first use), its device
+name, the last server address, the remembered username (only when the person
+ticked "remember") and the language. Never kept: the password or a token.
+
+Two profiles on one machine are two PCs as far as the server can tell, which is
+how one person can watch a displacement happen on one screen.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "LoginGuard"
+DEFAULT_PROFILE = "default"
+_PROFILE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def valid_profile(name: str) -> bool:
+    return bool(_PROFILE.fullmatch(name)) and name not in (".", "..")
+
+
+class Settings:
+    """Typed access to one profile's settings; every setter is saved at once."""
+
+    def __init__(self, profile: str = DEFAULT_PROFILE, directory: Path | None = None) -> None:
+        if not valid_profile(profile):
+            raise ValueError(f"profile names use letters, digits, '.', '_', '-': {profile!r}")
+        self.profile = profile
+        application = f"desktop-{profile}"
+        fmt = QSettings.Format.IniFormat
+        if directory is None:
+            self._q = QSettings(fmt, QSettings.Scope.UserScope, ORGANIZATION, application)
+        else:  # tests and portable installs
+            self._q = QSettings(str(directory / ORGANIZATION / f"{application}.ini"), fmt)
+
+    @property
+    def path(self) -> str:
+        return self._q.fileName()
+
+    def _str(self, key: str) -> str | None:
+        value = self._q.value(key)
+        return value if isinstance(value, str) and value else None
+
+    def _put(self, key: str, value: str | None) -> None:
+        if value:
+            self._q.setValue(key, value)
+        else:
+            self._q.remove(key)
+        self._q.sync()
+
+    @property
+    def device_id(self) -> str:
+        """This installation's UUID, created and saved the first time it is asked for."""
+        value = self._str("device/id")
+        try:
+            return str(uuid.UUID(value)) if value else self._new_device_id()
+        except ValueError:
+            return self._new_device_id()
+
+    def _new_device_id(self) -> str:
+        value = str(uuid.uuid4())
+        self._put("device/id", value)
+        return value
+
+    @property
+    def device_name(self) -> str:
+        """The saved name, else the host name."""
+        return self._str("device/name") or socket.gethostname() or "PC"
+
+    @device_name.setter
+    def device_name(self, value: str) -> None:
+        self._put("device/name", value.strip() or None)
+
+    @property
+    def server(self) -> str | None:
+        return self._str("server/address")
+
+    @server.setter
+    def server(self, value: str | None) -> None:
+        self._put("server/address", value)
+
+    @property
+    def username(self) -> str | None:
+        """The remembered username; None when the person chose not to be remembered."""
+        return self._str("login/username")
+
+    @username.setter
+    def username(self, value: str | None) -> None:
+        self._put("login/username", value)
+
+    @property
+    def language(self) -> str | None:
+        return self._str("ui/language")
+
+    @language.setter
+    def language(self, value: str | None) -> None:
+        self._put("ui/language", value)

@@ -1,0 +1,278 @@
+"""Glue between the windows and the client: clicks become client calls, session
+transitions become window changes. The only Qt module that knows about asyncio.
+
+Guarantees: the app signs in only when the person asks (or once at start-up
+for automation), so a displaced PC never signs back in by itself; no dialog is
+run with ``exec()``; :meth:`Controller.quit` cancels every task it started,
+closes the socket with 1000 and only then resolves :attr:`Controller.closed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+from desktop_app.api import ApiError, Device, SessionEnded
+from desktop_app.backoff import Backoff
+from desktop_app.client import Client
+from desktop_app.i18n import Translations, system_language
+from desktop_app.session import SessionMachine, State, Transition, log_line
+from desktop_app.settings import Settings
+from desktop_app.ui.bridge import SessionSignals
+from desktop_app.ui.dialogs import (
+    TakeoverQuestion,
+    ending_message,
+    failure_message,
+    fill,
+    open_ending,
+    translate,
+)
+from desktop_app.ui.login import LoginWindow
+from desktop_app.ui.main_window import MainWindow
+from shared.messages import Session
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+state_log = logging.getLogger("loginguard.state")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the command line (and environment) asked for this run."""
+
+    server: str | None = None
+    username: str | None = None
+    password: str | None = None  # automation only: signs in once at start-up
+    device_name: str | None = None  # this run's name; not saved
+    language: str | None = None
+
+
+class Controller(QObject):
+    """One app instance: a session machine, its client, the two windows and the dialogs.
+
+    Needs a running asyncio loop (qasync's, inside the QApplication). The
+    windows are created hidden; :meth:`start` shows the login window.
+    """
+
+    def __init__(
+        self, settings: Settings, options: Options | None = None, *, backoff: Backoff | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.options = options = options or Options()
+        self.machine = SessionMachine()
+        self.machine.subscribe(_log_transition)
+        name = options.device_name or settings.device_name
+        self.client = Client(self.machine, Device(settings.device_id, name), backoff=backoff)
+        self.signals = SessionSignals(self.machine)
+        # Before any widget exists, so every window is born in the right language.
+        self.translations = Translations()
+        language = options.language or settings.language or system_language()
+        self.translations.use(language)
+        self.login = LoginWindow()
+        self.main = MainWindow()
+        self.ending_box: QMessageBox | None = None
+        self._ending_state: State | None = None
+        self.question: TakeoverQuestion | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._quitting: asyncio.Task[None] | None = None
+
+        self.signals.changed.connect(self.main.on_transition)
+        self.signals.changed.connect(self._on_transition)
+        self.login.submitted.connect(self.submit)
+        self.login.language_chosen.connect(self.choose_language)
+        self.login.close_requested.connect(self.request_quit)
+        self.main.close_requested.connect(self.request_quit)
+        self.main.sign_out_requested.connect(self.sign_out)
+        self.main.sessions.refresh_requested.connect(self.refresh_sessions)
+
+    # -- start ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show the login window; with automation credentials, sign in once."""
+        self.login.set_language(self.translations.language)
+        remembered = self.settings.username
+        self.login.server.setText(self.options.server or self.settings.server or DEFAULT_SERVER)
+        self.login.username.setText(self.options.username or remembered or "")
+        self.login.remember.setChecked(remembered is not None)
+        self.login.device_name.setText(self.client.device.device_name)
+        self.login.show()
+        (self.login.password if self.login.username.text() else self.login.username).setFocus()
+        if self.options.username and self.options.password:
+            self.login.password.setText(self.options.password)
+            self.options = replace(self.options, password=None)  # once, and not kept
+            self.submit()
+
+    # -- the person's requests ----------------------------------------------------------
+
+    def submit(self) -> None:
+        if self.machine.snapshot.active or self._quitting is not None:
+            return
+        server = self.login.server.text().strip()
+        username = self.login.username.text().strip()
+        password = self.login.take_password()
+        if not username or not password:
+            self.login.show_message(
+                lambda: translate("Controller", "Enter your username and password."), error=True
+            )
+            return
+        self._use_device_name(self.login.device_name.text().strip())
+        self._spawn(self._sign_in(server, username, password))
+
+    def _use_device_name(self, name: str) -> None:
+        if not name or name == self.client.device.device_name:
+            return
+        self.client.device = Device(self.client.device.device_id, name)
+        self.settings.device_name = name
+
+    async def _sign_in(self, server: str, username: str, password: str) -> None:
+        if await self.client.sign_in(server, username, password, self._confirm_takeover):
+            self.settings.server = server
+            self.settings.username = username if self.login.remember.isChecked() else None
+
+    async def _confirm_takeover(self, sessions: tuple[Session, ...]) -> bool:
+        self.question = TakeoverQuestion(self.login, sessions)
+        try:
+            return await self.question.answer
+        finally:
+            self.question = None
+
+    def sign_out(self) -> None:
+        if self.machine.snapshot.active and self._quitting is None:
+            self.main.sign_out.setEnabled(False)
+            self._spawn(self.client.sign_out())
+
+    def refresh_sessions(self) -> None:
+        if self.client.signed_in:
+            self._spawn(self._refresh_sessions())
+
+    async def _refresh_sessions(self) -> None:
+        view = self.main.sessions
+        view.show_status(lambda: translate("Controller", "Loading…"))
+        try:
+            rows = await self.client.own_sessions()
+        except SessionEnded:
+            return  # the machine has moved to the ended state; the dialog says why
+        except ApiError as exc:
+            detail = str(exc)
+            view.show_status(
+                lambda: fill(translate("Controller", "Could not load the sessions: %1"), detail)
+            )
+            return
+        view.show_sessions(rows)
+
+    def choose_language(self, language: str) -> None:
+        self.translations.use(language)
+        self.settings.language = self.translations.language
+
+    # -- what the session does ------------------------------------------------------------
+
+    def _on_transition(self, transition: Transition) -> None:
+        s = transition.new
+        if s.state is State.LOGGING_IN and s.session is None:
+            self._close_ending()
+            self.login.set_busy(True)
+        elif s.active:  # admitted, connected or reconnecting: the main window's turn
+            if not self.main.isVisible():
+                self.main.sign_out.setEnabled(True)
+                self.main.show()
+                self.login.hide()
+                self.login.set_busy(False)
+            if s.state is State.CONNECTED and transition.state_changed:
+                self.refresh_sessions()
+        elif s.ended:
+            self._show_login()
+            # Also under the form, so the reason is still there after the box is closed.
+            self.login.show_message(lambda: ending_message(s))
+            self._open_ending()
+        else:  # logged out: signed out, failed sign-in, or an ending acknowledged
+            self._show_login()
+            failure, server = s.failure, s.server or ""
+            if failure is not None:
+                self.login.show_message(lambda: failure_message(failure, server), error=True)
+
+    def _show_login(self) -> None:
+        self.main.hide()
+        self.main.sessions.clear()
+        self.login.set_busy(False)
+        self.login.show()
+        self.login.raise_()
+        self.login.activateWindow()
+        self.login.password.setFocus()
+
+    def _open_ending(self) -> None:
+        self._close_ending()
+        box = open_ending(self.login, self.machine.snapshot)
+        self._ending_state = self.machine.state
+        # A bound slot, not a lambda holding the box: a connection that keeps its
+        # own sender alive crashes PySide when the box is deleted.
+        box.finished.connect(self._ending_closed)
+        self.ending_box = box
+
+    def _ending_closed(self, _result: int) -> None:
+        box = self.sender()
+        if box is self.ending_box:
+            self.ending_box = None
+            if self.machine.state is self._ending_state:
+                self.machine.acknowledge()
+        if box is not None:
+            box.deleteLater()
+
+    def _close_ending(self) -> None:
+        box, self.ending_box = self.ending_box, None
+        if box is not None:
+            box.close()
+
+    # -- tasks and quitting ------------------------------------------------------------
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # Same route as an exception in a Qt slot: visible, and fatal under pytest-qt.
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def request_quit(self) -> None:
+        """Start quitting (idempotent); :attr:`closed` resolves when done."""
+        if self._quitting is None:
+            self._quitting = asyncio.get_running_loop().create_task(self._quit())
+
+    async def quit(self) -> None:
+        """Quit and wait until done; calling it again (or concurrently) is harmless."""
+        self.request_quit()
+        assert self._quitting is not None
+        await asyncio.shield(self._quitting)
+
+    async def _quit(self) -> None:
+        if self.question is not None:
+            self.question.cancel()
+        await _cancel_all(list(self._tasks))
+        await self.client.aclose()
+        self._close_ending()
+        self.main.hide()
+        self.login.hide()
+        self.signals.detach()
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _log_transition(transition: Transition) -> None:
+    if transition.state_changed:
+        state_log.info("%s", log_line(transition.new))

@@ -1,0 +1,154 @@
+"""The login window: server, username, password, "remember username", this PC's
+name and the language. It only collects input and shows what the controller
+tells it; signing in happens elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.i18n import LANGUAGES, NATIVE_NAMES
+from desktop_app.ui import named
+
+
+class LoginWindow(QWidget):
+    """Emits ``submitted`` when the person asks to sign in; never blocks."""
+
+    submitted = Signal()
+    language_chosen = Signal(str)
+    close_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("loginWindow")
+        self.setMinimumWidth(420)
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+
+        self.server = named("server", QLineEdit())
+        self.username = named("username", QLineEdit())
+        self.password = named("password", QLineEdit())
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember = named("remember", QCheckBox())
+        self.device_name = named("deviceName", QLineEdit())
+        self.language = named("language", QComboBox())
+        for code in LANGUAGES:
+            self.language.addItem(NATIVE_NAMES[code], code)
+        self.message = named("message", QLabel())
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sign_in = named("signIn", QPushButton())
+        self.sign_in.setDefault(True)
+
+        self._labels = {name: QLabel() for name in ("server", "username", "password", "device")}
+        form = QFormLayout()
+        form.addRow(self._labels["server"], self.server)
+        form.addRow(self._labels["username"], self.username)
+        form.addRow(self._labels["password"], self.password)
+        form.addRow("", self.remember)
+        form.addRow(self._labels["device"], self.device_name)
+        self._language_label = QLabel()
+        form.addRow(self._language_label, self.language)
+
+        form.setVerticalSpacing(8)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 20)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.sign_in)
+        self.sign_in.setMinimumHeight(32)
+
+        self.sign_in.clicked.connect(self._submit)
+        for field in (self.server, self.username, self.password):
+            field.returnPressed.connect(self._submit)
+        self.language.activated.connect(self._language_activated)
+        self._busy = False
+        self._message: Callable[[], str] | None = None
+        self.retranslate()
+
+    # -- what the controller calls --------------------------------------------------------
+
+    def set_language(self, code: str) -> None:
+        """Show ``code`` as selected without emitting ``language_chosen``."""
+        index = self.language.findData(code)
+        if index >= 0:
+            self.language.setCurrentIndex(index)
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for widget in (self.server, self.username, self.password, self.device_name):
+            widget.setReadOnly(busy)
+        self.sign_in.setEnabled(not busy)
+        self.language.setEnabled(not busy)
+        self._retranslate_button()
+        if busy:
+            self.show_message(None)
+
+    def show_message(self, text: Callable[[], str] | None, *, error: bool = False) -> None:
+        """Show ``text()`` under the form (again after a language switch); None clears it."""
+        self._message = text
+        self.message.setStyleSheet("color: #b3261e;" if error else "")
+        self._render_message()
+
+    def _render_message(self) -> None:
+        text = self._message() if self._message is not None else ""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def take_password(self) -> str:
+        """The typed password, cleared from the field as it is handed over."""
+        value = self.password.text()
+        self.password.clear()
+        return value
+
+    # -- Qt plumbing ---------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        if not self._busy:
+            self.submitted.emit()
+
+    def _language_activated(self, index: int) -> None:
+        self.language_chosen.emit(str(self.language.itemData(index)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Closing the login window quits the app; the controller decides how.
+        event.ignore()
+        self.close_requested.emit()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("LoginGuard — Sign in"))
+        self.heading.setText(self.tr("Sign in to LoginGuard"))
+        self._labels["server"].setText(self.tr("Server"))
+        self._labels["username"].setText(self.tr("Username"))
+        self._labels["password"].setText(self.tr("Password"))
+        self._labels["device"].setText(self.tr("This PC's name"))
+        self._language_label.setText(self.tr("Language"))
+        self.remember.setText(self.tr("Remember username"))
+        self.server.setPlaceholderText("http://127.0.0.1:8000")
+        self._retranslate_button()
+        self._render_message()
+
+    def _retranslate_button(self) -> None:
+        self.sign_in.setText(self.tr("Signing in…") if self._busy else self.tr("Sign in"))

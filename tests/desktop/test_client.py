@@ -1,0 +1,258 @@
+"""The network client against a real server process, on a plain asyncio loop (no Qt)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from desktop_app.api import Device, SessionEnded
+from desktop_app.client import Client, ConfirmTakeover
+from desktop_app.session import FailureKind, SessionMachine, State
+from shared.messages import Session
+from shared.reasons import EndReason
+from tests.desktop.helpers import Recorder, api_get, api_login, eventually, quick_backoff
+from tests.desktop.proxy import Proxy
+from tests.support.server import ServerProcess, free_port
+
+
+async def never(_sessions: tuple[Session, ...]) -> bool:
+    raise AssertionError("no takeover question expected")
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    c = Client(SessionMachine(), Device("dev-PC-1", "PC-1"), backoff=quick_backoff())
+    yield c
+    await c.aclose()
+
+
+def test_the_client_modules_import_no_qt() -> None:
+    """session, backoff, wire, api and client load in a fresh interpreter without Qt."""
+    code = (
+        "import sys, desktop_app.session, desktop_app.backoff, desktop_app.wire, "
+        "desktop_app.api, desktop_app.client; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_sign_in_connects_and_the_server_says_hello(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """A good password leads through logging_in to connected with this PC's session."""
+    rec = Recorder(client.machine)
+    assert await client.sign_in(memory_server.url, "user1", "password1", never)
+    await eventually(lambda: client.machine.state is State.CONNECTED, what="connected")
+    session = client.machine.snapshot.session
+    assert session is not None
+    assert session["device_name"] == "PC-1"
+    assert rec.states == [State.LOGGED_OUT, State.LOGGING_IN, State.CONNECTED]
+    rows = await client.own_sessions()
+    assert [(r["device_name"], r["current"]) for r in rows] == [("PC-1", True)]
+
+
+async def test_a_second_sign_in_displaces_naming_the_other_pc(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """PC-2 signing in ends PC-1's session at once, with PC-2's name, and PC-1 stays out."""
+    await client.sign_in(memory_server.url, "user1", "password1", never)
+    await eventually(lambda: client.machine.state is State.CONNECTED)
+    started = time.monotonic()
+    pc2 = await api_login(memory_server, device="PC-2")
+    assert pc2.status_code == 200
+    await eventually(lambda: client.machine.state is State.DISPLACED, wait=2, what="displaced")
+    assert time.monotonic() - started < 2
+    by = client.machine.snapshot.by
+    assert by is not None
+    assert by["device_name"] == "PC-2"
+    assert by["ip"] == "127.0.0.1"
+    assert not client.signed_in
+    # No ping-pong: a while later PC-2 still holds the account.
+    await asyncio.sleep(1.0)
+    assert client.machine.state is State.DISPLACED
+    me = await api_get(memory_server, "/api/auth/me", pc2.json()["access_token"])
+    assert me.status_code == 200
+
+
+async def test_wrong_password_is_a_login_failure(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """A 401 at login leaves the machine logged out with invalid_credentials."""
+    assert not await client.sign_in(memory_server.url, "user1", "nope", never)
+    assert client.machine.state is State.LOGGED_OUT
+    failure = client.machine.snapshot.failure
+    assert failure is not None
+    assert failure.kind is FailureKind.INVALID_CREDENTIALS
+
+
+async def test_no_server_is_unreachable(client: Client) -> None:
+    """Nothing listening at the address gives the unreachable failure, not a crash."""
+    assert not await client.sign_in(f"127.0.0.1:{free_port()}", "user1", "password1", never)
+    failure = client.machine.snapshot.failure
+    assert failure is not None
+    assert failure.kind is FailureKind.UNREACHABLE
+
+
+async def test_reject_policy_names_the_pc_in_the_way(
+    client: Client, start_server: Callable[..., ServerProcess]
+) -> None:
+    """Under reject a 409 becomes session_active carrying the other PC's session."""
+    server = start_server("--demo", "--policy", "reject")
+    assert (await api_login(server, device="PC-2")).status_code == 200
+    assert not await client.sign_in(server.url, "user1", "password1", never)
+    failure = client.machine.snapshot.failure
+    assert failure is not None
+    assert failure.kind is FailureKind.SESSION_ACTIVE
+    assert [s["device_name"] for s in failure.sessions] == ["PC-2"]
+
+
+async def test_confirm_policy_asks_and_takes_over_only_on_yes(
+    client: Client, start_server: Callable[..., ServerProcess]
+) -> None:
+    """Under confirm, "no" changes nothing; "yes" retries with takeover and displaces PC-2."""
+    server = start_server("--demo", "--policy", "confirm")
+    pc2_token = (await api_login(server, device="PC-2")).json()["access_token"]
+    asked: list[list[str]] = []
+
+    def answer(value: bool) -> ConfirmTakeover:
+        async def confirm(sessions: tuple[Session, ...]) -> bool:
+            asked.append([s["device_name"] for s in sessions])
+            return value
+
+        return confirm
+
+    assert not await client.sign_in(server.url, "user1", "password1", answer(False))
+    failure = client.machine.snapshot.failure
+    assert failure is not None
+    assert failure.kind is FailureKind.DECLINED
+    assert (await api_get(server, "/api/auth/me", pc2_token)).status_code == 200
+
+    assert await client.sign_in(server.url, "user1", "password1", answer(True))
+    await eventually(lambda: client.machine.state is State.CONNECTED)
+    assert asked == [["PC-2"], ["PC-2"]]
+    me = await api_get(server, "/api/auth/me", pc2_token)
+    assert me.json()["error"] == "session_displaced"
+
+
+async def test_sign_out_ends_the_session_on_the_server(
+    client: Client, start_server: Callable[..., ServerProcess]
+) -> None:
+    """After Sign out the account is free: under reject another PC may sign in."""
+    server = start_server("--demo", "--policy", "reject")
+    await client.sign_in(server.url, "user1", "password1", never)
+    await eventually(lambda: client.machine.state is State.CONNECTED)
+    assert (await api_login(server, device="PC-2")).status_code == 409
+    rec = Recorder(client.machine)
+    await client.sign_out()
+    assert rec.states == [State.CONNECTED, State.LOGGED_OUT]
+    assert client.machine.snapshot.reason is None
+    assert (await api_login(server, device="PC-2")).status_code == 200
+
+
+async def test_an_admin_kick_is_revoked_not_displaced(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """DELETE /api/admin/users/user1/sessions moves the app to revoked (reason admin)."""
+    await client.sign_in(memory_server.url, "user1", "password1", never)
+    await eventually(lambda: client.machine.state is State.CONNECTED)
+    admin = (await api_login(memory_server, "admin", "CONSOLE")).json()["access_token"]
+    async with httpx.AsyncClient() as http:
+        r = await http.delete(
+            memory_server.url + "/api/admin/users/user1/sessions",
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+    assert r.status_code == 200
+    await eventually(lambda: client.machine.state is State.REVOKED, wait=2)
+    assert client.machine.snapshot.reason is EndReason.ADMIN
+    assert client.machine.snapshot.by is None
+
+
+async def test_a_cut_network_reconnects_and_a_displacement_meanwhile_is_learned_on_return(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """A dead link means reconnecting (never an ending); back online, the tombstone speaks."""
+    proxy = await Proxy(memory_server.port).start()
+    try:
+        await client.sign_in(proxy.url, "user1", "password1", never)
+        await eventually(lambda: client.machine.state is State.CONNECTED)
+        rec = Recorder(client.machine)
+        await proxy.cut()
+        await eventually(lambda: client.machine.state is State.RECONNECTING)
+        assert (await api_login(memory_server, device="PC-2")).status_code == 200
+        await asyncio.sleep(0.5)  # several refused attempts: still just reconnecting
+        assert client.machine.state is State.RECONNECTING
+        await proxy.restore()
+        await eventually(lambda: client.machine.state is State.DISPLACED, what="displaced")
+        by = client.machine.snapshot.by
+        assert by is not None
+        assert by["device_name"] == "PC-2"
+        assert rec.states == [State.CONNECTED, State.RECONNECTING, State.DISPLACED]
+    finally:
+        await proxy.close()
+
+
+async def test_quitting_closes_the_socket_with_1000(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """aclose sends a 1000 close frame on the wire and leaves no task running."""
+    proxy = await Proxy(memory_server.port).start()
+    try:
+        await client.sign_in(proxy.url, "user1", "password1", never)
+        await eventually(lambda: client.machine.state is State.CONNECTED)
+        await client.aclose()
+        ws_links = [code for link, code in zip(proxy.links, proxy.close_codes_sent(), strict=True)
+                    if link.upstream_bytes.startswith(b"GET /ws")]  # fmt: skip
+        assert ws_links == [1000]
+        assert client.machine.state is State.LOGGED_OUT
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert [t.get_name() for t in others if "socket" in t.get_name()] == []
+    finally:
+        await proxy.close()
+
+
+async def test_a_rest_call_learns_of_the_displacement_when_the_socket_cannot(
+    client: Client, memory_server: ServerProcess
+) -> None:
+    """With sockets refused but HTTP through, a 401 session_displaced on a REST call ends it."""
+    proxy = await Proxy(memory_server.port).start()
+    try:
+        await client.sign_in(proxy.url, "user1", "password1", never)
+        await eventually(lambda: client.machine.state is State.CONNECTED)
+        proxy.refuse = b"GET /ws"
+        await proxy.cut()
+        await proxy.restore()
+        await eventually(lambda: client.machine.state is State.RECONNECTING)
+        assert (await api_login(memory_server, device="PC-2")).status_code == 200
+        await asyncio.sleep(0.3)
+        assert client.machine.state is State.RECONNECTING  # the socket cannot tell it
+        with pytest.raises(SessionEnded):
+            await client.own_sessions()
+        assert client.machine.snapshot.state is State.DISPLACED
+        by = client.machine.snapshot.by
+        assert by is not None
+        assert by["device_name"] == "PC-2"
+        assert not client.signed_in
+    finally:
+        await proxy.close()
+
+
+async def test_too_many_failures_are_rate_limited_with_the_wait(
+    client: Client, start_server: Callable[..., ServerProcess]
+) -> None:
+    """After the server's failure limit a sign-in reports rate_limited and how long to wait."""
+    server = start_server("--demo", "--max-failures-user", "2")
+    for _ in range(2):
+        assert not await client.sign_in(server.url, "user1", "wrong", never)
+    assert not await client.sign_in(server.url, "user1", "password1", never)
+    failure = client.machine.snapshot.failure
+    assert failure is not None
+    assert failure.kind is FailureKind.RATE_LIMITED
+    assert failure.retry_after is not None
+    assert 0 < failure.retry_after <= 15 * 60

@@ -1,0 +1,174 @@
+"""The session state machine: allowed paths, refused paths, observers, log lines."""
+
+from collections.abc import Callable
+
+import pytest
+
+from desktop_app.session import (
+    FailureKind,
+    InvalidTransition,
+    LoginFailure,
+    SessionMachine,
+    State,
+    Transition,
+    log_line,
+)
+from shared.messages import By, Session
+from shared.reasons import EndReason
+
+SESSION = Session(
+    jti="j1", device_id="d1", device_name="PC-1", ip="10.0.0.1", created_at=1.0, expires_at=9.0
+)
+BY = By(device_name="PC 2", ip="10.0.0.2", at=1_700_000_000.0)
+
+
+def connected_machine() -> SessionMachine:
+    m = SessionMachine()
+    m.begin_login("user1", "http://s")
+    m.admitted(SESSION)
+    m.connected(SESSION)
+    return m
+
+
+def test_a_sign_in_walks_logged_out_logging_in_connected() -> None:
+    """begin_login, admitted and connected lead to connected with user and session."""
+    m = SessionMachine()
+    seen: list[Transition] = []
+    m.subscribe(seen.append)
+    m.begin_login("user1", "http://s")
+    m.admitted(SESSION)
+    m.connected(SESSION)
+    assert [t.new.state for t in seen] == [State.LOGGING_IN, State.LOGGING_IN, State.CONNECTED]
+    assert m.snapshot.username == "user1"
+    assert m.snapshot.session == SESSION
+    assert [t.state_changed for t in seen] == [True, False, True]
+
+
+def test_connection_lost_and_regained_is_not_an_ending() -> None:
+    """connected ⇄ reconnecting keeps the session and records the retry delay."""
+    m = connected_machine()
+    m.connection_lost(1.5, 1)
+    assert (m.state, m.snapshot.retry_in, m.snapshot.attempt) == (State.RECONNECTING, 1.5, 1)
+    assert m.snapshot.session == SESSION
+    assert not m.snapshot.ended
+    m.connection_lost(2.5, 2)
+    m.connected(SESSION)
+    assert (m.state, m.snapshot.retry_in, m.snapshot.attempt) == (State.CONNECTED, None, 0)
+
+
+@pytest.mark.parametrize(
+    ("reason", "state"),
+    [
+        (EndReason.DISPLACED, State.DISPLACED),
+        (EndReason.EXPIRED, State.EXPIRED),
+        (EndReason.ADMIN, State.REVOKED),
+        (EndReason.DISABLED, State.REVOKED),
+        (EndReason.LOGGED_OUT, State.LOGGED_OUT_ELSEWHERE),
+        (EndReason.INVALID, State.TOKEN_INVALID),
+    ],
+)
+def test_every_end_reason_has_its_own_ended_state(reason: EndReason, state: State) -> None:
+    """Each reason the server can give leads to its ended state, from connected or reconnecting."""
+    for lose_first in (False, True):
+        m = connected_machine()
+        if lose_first:
+            m.connection_lost(1.0, 1)
+        m.ended(reason, BY)
+        assert m.state is state
+        assert m.snapshot.reason is reason
+        assert m.snapshot.ended
+        assert m.snapshot.by == (BY if reason is EndReason.DISPLACED else None)
+
+
+def test_an_ended_session_waits_for_acknowledge_then_is_logged_out() -> None:
+    """Only acknowledge (or a new sign-in by a person) leaves an ended state."""
+    m = connected_machine()
+    m.ended(EndReason.DISPLACED, BY)
+    events: list[Callable[[], None]] = [
+        lambda: m.connected(SESSION),
+        lambda: m.connection_lost(1, 1),
+        m.signed_out,
+    ]
+    for event in events:
+        with pytest.raises(InvalidTransition):
+            event()
+    assert m.state is State.DISPLACED
+    m.acknowledge()
+    assert m.snapshot.state is State.LOGGED_OUT
+    assert m.snapshot.by is None
+    assert m.snapshot.username == "user1"
+
+
+def test_a_person_may_sign_in_again_while_the_ending_is_shown() -> None:
+    """begin_login is allowed from an ended state and clears the old details."""
+    m = connected_machine()
+    m.ended(EndReason.DISPLACED, BY)
+    m.begin_login("user2", "http://s")
+    assert m.state is State.LOGGING_IN
+    assert (m.snapshot.by, m.snapshot.reason, m.snapshot.session) == (None, None, None)
+
+
+def test_login_failure_returns_to_logged_out_with_the_reason() -> None:
+    """A failed sign-in is logged_out carrying the failure, and no session."""
+    m = SessionMachine()
+    m.begin_login("user1", "http://s")
+    m.login_failed(LoginFailure(FailureKind.INVALID_CREDENTIALS))
+    assert m.state is State.LOGGED_OUT
+    assert m.snapshot.failure == LoginFailure(FailureKind.INVALID_CREDENTIALS)
+
+
+def test_sign_out_goes_straight_to_logged_out() -> None:
+    """The person's own sign-out is no ending: logged_out without reason or details."""
+    m = connected_machine()
+    m.signed_out()
+    assert m.state is State.LOGGED_OUT
+    assert m.snapshot.reason is None
+
+
+def test_refused_transitions_change_nothing_and_tell_no_one() -> None:
+    """An event the state does not allow raises and leaves the snapshot as it was."""
+    m = SessionMachine()
+    seen: list[Transition] = []
+    m.subscribe(seen.append)
+    events: list[Callable[[], None]] = [
+        lambda: m.connected(SESSION),
+        lambda: m.ended(EndReason.DISPLACED),
+        m.signed_out,
+        m.acknowledge,
+        lambda: m.login_failed(LoginFailure(FailureKind.UNREACHABLE)),
+    ]
+    for event in events:
+        with pytest.raises(InvalidTransition):
+            event()
+    m.begin_login("u", "s")
+    with pytest.raises(InvalidTransition):
+        m.begin_login("u", "s")
+    assert m.state is State.LOGGING_IN
+    assert len(seen) == 1
+
+
+def test_unsubscribe_stops_notifications() -> None:
+    """The function subscribe returns stops further calls to that observer."""
+    m = SessionMachine()
+    seen: list[Transition] = []
+    stop = m.subscribe(seen.append)
+    m.begin_login("u", "s")
+    stop()
+    m.login_failed(LoginFailure(FailureKind.UNREACHABLE))
+    assert len(seen) == 1
+
+
+def test_log_line_names_the_state_and_for_a_displacement_the_device() -> None:
+    """Every line has state=; a displacement line has by=<device> quoted when it has spaces."""
+    m = connected_machine()
+    assert log_line(m.snapshot).startswith("state=connected user=user1")
+    m.connection_lost(1.25, 3)
+    assert "state=reconnecting" in log_line(m.snapshot)
+    assert "retry_in=1.2" in log_line(m.snapshot)
+    m.ended(EndReason.DISPLACED, BY)
+    line = log_line(m.snapshot)
+    assert line.startswith("state=displaced ")
+    assert 'by="PC 2"' in line
+    assert "ip=10.0.0.2" in line
+    assert "at=2023-11-14T22:13:20+00:00" in line
+    assert "\n" not in line

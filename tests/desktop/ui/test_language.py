@@ -1,0 +1,93 @@
+"""Korean and English through Qt's translation system: .ts sources, .qm built on demand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+import desktop_app.i18n as i18n
+from tests.desktop.helpers import api_login, eventually
+from tests.desktop.ui.conftest import Apps
+from tests.support.server import ServerProcess
+
+SOURCES = i18n.HERE
+
+
+def test_every_korean_source_text_is_translated() -> None:
+    """The Korean .ts has no unfinished or empty translation, and English none missing."""
+    ko = i18n.ts_file("ko").read_text(encoding="utf-8")
+    assert 'type="unfinished"' not in ko
+    assert "<translation></translation>" not in ko
+    assert ko.count("<message>") == i18n.ts_file("en").read_text(encoding="utf-8").count(
+        "<message>"
+    )
+
+
+def test_a_missing_qm_is_compiled_into_the_cache_once_per_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a built .qm, lrelease compiles one into the cache; a changed .ts gets a new one."""
+    monkeypatch.setattr(i18n, "HERE", tmp_path / "pkg")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "pkg").mkdir()
+    shutil.copy(SOURCES / "loginguard_ko.ts", tmp_path / "pkg")
+    first = i18n.qm_file("ko")
+    assert first is not None
+    assert first.is_relative_to(tmp_path / "cache")
+    assert first.stat().st_size > 1000
+    mtime = first.stat().st_mtime_ns
+    assert i18n.qm_file("ko") == first
+    assert first.stat().st_mtime_ns == mtime
+    source = tmp_path / "pkg" / "loginguard_ko.ts"
+    source.write_text(source.read_text(encoding="utf-8").replace("로그인", "로그인!"), "utf-8")
+    second = i18n.qm_file("ko")
+    assert second is not None
+    assert second != first
+
+
+async def test_the_korean_translation_loads_and_shows_korean_text(apps: Apps) -> None:
+    """Started in Korean the login window speaks Korean; the picker switches it to English."""
+    async with apps() as launch:
+        app = launch("PC-1", language="ko")
+        login = app.c.login
+        assert app.c.translations.language == "ko"
+        assert login.heading.text() == "LoginGuard 로그인"
+        assert login.sign_in.text() == "로그인"
+        assert app.c.main.sign_out.text() == "로그아웃"
+
+        login.language.setFocus()
+        QTest.keyClick(login.language, Qt.Key.Key_Down)  # 한국어 → English
+        await eventually(lambda: login.heading.text() == "Sign in to LoginGuard", what="English")
+        assert login.sign_in.text() == "Sign in"
+        assert app.c.settings.language == "en"
+
+
+async def test_the_displaced_dialog_speaks_korean(apps: Apps, memory_server: ServerProcess) -> None:
+    """In Korean the displaced dialog names the other PC in a Korean sentence."""
+    async with apps() as launch:
+        app = launch("PC-1", language="ko")
+        await app.connected(memory_server.url)
+        assert app.c.main.connection_text()[0] == "연결됨"
+        assert (await api_login(memory_server, device="PC-2")).status_code == 200
+        text = await eventually(app.ending_text, wait=2, what="the displaced dialog")
+        assert "PC-2(127.0.0.1)에서 같은 계정으로 로그인하여 이 PC에서 로그아웃되었습니다." in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("ko_KR.UTF-8", "ko"), ("en_US.UTF-8", "en"),
+                                                ("de_DE.UTF-8", "en")])  # fmt: skip
+def test_the_system_locale_picks_the_language(lang: str, expected: str) -> None:
+    """A Korean system locale starts the app in Korean; any other in English."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    env["LANG"] = lang
+    code = "from desktop_app.i18n import system_language; print(system_language())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == expected
