@@ -41,6 +41,7 @@ from desktop_app.wire import (
 )
 from shared.close_codes import CloseCode
 from shared.messages import Session
+from shared.policies import Policy
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Client:
             return await api.login(self._http, ep, username, password, self.device)
         except Conflict as conflict:
             failure = LoginFailure(FailureKind.SESSION_ACTIVE, sessions=conflict.sessions)
-            if conflict.policy != "confirm":
+            if conflict.policy != Policy.CONFIRM:
                 raise LoginRefused(failure) from None
             if not await confirm(conflict.sessions):
                 declined = LoginFailure(FailureKind.DECLINED, sessions=conflict.sessions)

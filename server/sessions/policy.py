@@ -7,14 +7,11 @@ one atomic step. The conformance suite holds both to the same behaviour.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+from shared.policies import Policy
 
-class Policy(StrEnum):
-    DISPLACE = "displace"  # newest login wins; the oldest sessions beyond the limit end
-    REJECT = "reject"  # a login while the account is at its limit is refused
-    CONFIRM = "confirm"  # refused unless the client confirms with takeover=true
+__all__ = ["Decision", "Policy", "decide"]
 
 
 class _Held(Protocol):
