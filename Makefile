@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests and screenshots render offscreen; `make run` uses the real display.
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: venv run test test-fast lint bench screenshots package clean
+.PHONY: venv run test test-fast lint bench screenshots i18n package clean
 
 venv: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
@@ -31,6 +31,9 @@ bench: venv
 
 screenshots: venv
 	$(HEADLESS) $(BIN)/python -m desktop_app.screenshots docs/img
+
+i18n: venv
+	$(BIN)/python -m desktop_app.i18n.build
 
 package: venv
 	$(BIN)/pip install -q -e '.[package]'
