@@ -65,7 +65,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("--host", "HOST", d.host, help="bind address (default %(default)s)")
     opt("--port", "PORT", d.port, type=int, help="port (default %(default)s)")
     opt("--workers", "WORKERS", d.workers, type=int, help="worker processes (Redis only if >1)")
-    opt("--redis-url", "REDIS_URL", d.redis_url, help="redis:// or rediss:// URL; omit for memory")
+    opt(
+        "--redis-url",
+        "REDIS_URL",
+        d.redis_url,
+        help="redis:// or rediss:// URL, redis+cluster://host:port[,host:port...] for Redis "
+        "Cluster (rediss+cluster:// with TLS); omit for the memory store",
+    )
     opt("--redis-prefix", "REDIS_PREFIX", d.redis_prefix, help="key prefix (default %(default)s)")
     opt("--policy", "POLICY", d.policy.value, choices=[x.value for x in Policy])
     opt("--max-sessions", "MAX_SESSIONS", d.max_sessions, type=int, help="sessions per account")

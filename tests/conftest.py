@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.redis_cluster import RedisCluster
 from tests.support.server import REDIS_TEST_URL, ServerProcess, delete_prefix, new_prefix
 
 
@@ -15,6 +16,22 @@ def redis_prefix() -> Iterator[str]:
     prefix = new_prefix()
     yield prefix
     delete_prefix(REDIS_TEST_URL, prefix)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A private three-primary Redis Cluster, started once for the session and shut down."""
+    cluster = RedisCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster_prefix(redis_cluster: RedisCluster) -> Iterator[str]:
+    """A key prefix of this test's own on the private cluster; its keys go afterwards."""
+    prefix = new_prefix()
+    yield prefix
+    redis_cluster.delete_prefix(prefix)
 
 
 @pytest.fixture

@@ -1,14 +1,27 @@
-"""The Redis engine's plumbing: the connection pool, error mapping, script calls."""
+"""The Redis engine's plumbing: one client of a server or a cluster, errors, scripts.
+
+A URL ``redis://`` or ``rediss://`` names one server (or a proxy in front of
+many). ``redis+cluster://host:port[,host:port...]`` (``rediss+cluster://`` with
+TLS) names a Redis Cluster by one or more seed nodes; the rest of the topology
+is discovered. Everything else about the URL (user, password, query options)
+reads as redis-py reads a plain URL and applies to every node.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from redis import exceptions as rx
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
@@ -22,12 +35,24 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     rx.ConnectionError,  # includes BusyLoadingError and the pool's "No connection available"
     rx.TimeoutError,
     rx.ReadOnlyError,  # a replica after failover
-    rx.ClusterDownError,
+    rx.ClusterDownError,  # includes MASTERDOWN
+    rx.SlotNotCoveredError,  # a cluster slot whose primary is gone
     rx.OutOfMemoryError,
     OSError,  # includes the builtin TimeoutError
 )
 
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+Client = Redis | RedisCluster
 Call = tuple[list[str], list[EncodableT]]  # KEYS and ARGV of one script call
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the store cannot be reached right now."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    # The cluster client wraps "no seed node answered" in an exception of its own.
+    return isinstance(exc, rx.RedisClusterException) and isinstance(exc.__cause__, UNAVAILABLE)
 
 
 @contextmanager
@@ -35,70 +60,220 @@ def reachable() -> Iterator[None]:
     """Turn "Redis is unreachable" errors raised inside into :class:`StoreUnavailable`."""
     try:
         yield
-    except UNAVAILABLE as exc:
-        raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from exc
+    except Exception as exc:
+        if _unavailable(exc):
+            raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from exc
+        raise
 
 
-def connect(url: str, *, max_connections: int, timeout: float) -> Redis:
-    """A client whose pool holds at most ``max_connections`` and never retries.
+def is_cluster_url(url: str) -> bool:
+    return urlsplit(url).scheme in CLUSTER_SCHEMES
 
-    Callers wait up to ``timeout`` for a free connection, a connect or a reply,
-    so a dead Redis fails a call within about ``timeout`` seconds. Retries are
-    off because a script whose reply was lost must not run twice; a pooled
-    connection that went stale is replaced when taken from the pool, so a
-    restarted Redis is used again without any retry.
+
+def cluster_seeds(url: str) -> tuple[list[tuple[str, int]], dict[str, Any]]:
+    """The seed nodes of a cluster URL, and the connection options common to all nodes."""
+    parts = urlsplit(url)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    seeds: list[tuple[str, int]] = []
+    options: dict[str, Any] = {}
+    for host in hosts.split(","):
+        netloc = f"{userinfo}{at}{host.strip()}"
+        node = urlunsplit((CLUSTER_SCHEMES[parts.scheme], netloc, *parts[2:]))
+        options = dict(parse_url(node))
+        seeds.append((str(options.pop("host", "127.0.0.1")), int(options.pop("port", 6379))))
+    if options.pop("connection_class", None) is SSLConnection:
+        options["ssl"] = True
+    return seeds, options
+
+
+class Link:
+    """The engine's client of one Redis server or one Redis Cluster.
+
+    At most ``max_connections`` commands are in flight at once; a caller waits up
+    to ``timeout`` for its turn, a connect or a reply, so a dead Redis fails a
+    call within about ``timeout`` seconds (on a cluster, discovering the topology
+    may take that long per seed node). Retries are off because a script whose
+    reply was lost must not run twice; a connection that went stale is replaced
+    when next used, so a restarted Redis is used again without any retry. A
+    cluster's MOVED/ASK redirections are followed: they mean "not run here".
 
     Maintenance notifications (a Redis Enterprise feature, "auto" by default
     under RESP3) are off: while they are on, redis-py skips that stale-connection
     check, and the first call after a Redis restart fails.
     """
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=timeout,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        decode_responses=True,
-        maint_notifications_config=MaintNotificationsConfig(enabled=False),
-    )
-    return Redis.from_pool(pool)
 
+    def __init__(self, url: str, *, max_connections: int, timeout: float) -> None:
+        common: dict[str, Any] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0),
+            "decode_responses": True,
+            "maint_notifications_config": MaintNotificationsConfig(enabled=False),
+        }
+        self._timeout = timeout
+        self._turns: asyncio.Semaphore | None = None
+        self._node_options: dict[str, Any] = {}
+        self._subscribed_to: str | None = None
+        self.client: Client
+        if is_cluster_url(url):
+            seeds, options = cluster_seeds(url)
+            self._node_options = {**options, **common}
+            self.client = RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in seeds],
+                max_connections=max_connections,  # per node
+                # A slot whose primary is down fails alone (SlotNotCoveredError);
+                # users whose slots are served keep working.
+                require_full_coverage=False,
+                **self._node_options,
+            )
+            # The cluster's per-node pools fail at once when exhausted instead of
+            # waiting; a call holds at most one connection per node, so this bound
+            # keeps every node's pool within max_connections.
+            self._turns = asyncio.Semaphore(max_connections)
+        else:
+            pool = BlockingConnectionPool.from_url(
+                url, max_connections=max_connections, timeout=timeout, **common
+            )
+            self.client = Redis.from_pool(pool)
 
-def load_script(client: Redis, name: str, *, lib: bool = True) -> AsyncScript:
-    """Register ``scripts/<name>``, with ``scripts/lib.lua`` prepended unless ``lib=False``."""
-    scripts = files("server.sessions") / "scripts"
-    text = scripts.joinpath(name).read_text(encoding="utf-8")
-    if lib:
-        text = scripts.joinpath("lib.lua").read_text(encoding="utf-8") + text
-    return client.register_script(text)
+    @property
+    def cluster(self) -> bool:
+        return isinstance(self.client, RedisCluster)
 
+    @asynccontextmanager
+    async def io(self) -> AsyncIterator[Client]:
+        """The client, for calls that map unreachability to :class:`StoreUnavailable`."""
+        if self._turns is None:
+            with reachable():
+                yield self.client
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise StoreUnavailable("redis: no connection available") from None
+        try:
+            with reachable():
+                # Learn the topology first (a no-op once known): redis-py 8.1 picks a
+                # command's node before it (re)discovers the topology, and sends a
+                # command issued meanwhile to a random primary.
+                await self.cluster_client.initialize()
+                yield self.client
+        finally:
+            self._turns.release()
 
-async def run(script: AsyncScript, call: Call) -> Any:
-    """One EVALSHA (EVAL-free: the script is loaded on NOSCRIPT and called again)."""
-    with reachable():
-        return await script(keys=call[0], args=call[1])
+    @property
+    def cluster_client(self) -> RedisCluster:
+        assert isinstance(self.client, RedisCluster), "not a cluster"
+        return self.client
 
+    # -- scripts ------------------------------------------------------------------
 
-async def run_many(client: Redis, script: AsyncScript, calls: Sequence[Call]) -> list[Any]:
-    """Run an idempotent ``script`` once per call, all in one pipelined round trip.
+    def script(self, name: str, *, lib: bool = True) -> AsyncScript:
+        """Register ``scripts/<name>``, with ``scripts/lib.lua`` prepended unless ``lib=False``.
 
-    redis-py's pipeline support for scripts asks SCRIPT EXISTS before every
-    execute, a second round trip; instead the script is loaded only when Redis
-    answers NOSCRIPT (its script cache is empty after a restart) and the whole
-    pipeline runs again - which is why only idempotent scripts may come here.
-    """
-    if not calls:
-        return []
-    with reachable():
-        for attempt in range(2):
-            try:
-                async with client.pipeline(transaction=False) as pipe:
-                    for keys, args in calls:
-                        pipe.evalsha(script.sha, len(keys), *keys, *args)
-                    return await pipe.execute()
-            except rx.NoScriptError:
-                if attempt:
-                    raise
-                script.sha = await client.script_load(script.script)
-    raise AssertionError("unreachable")
+        A ``#!lua`` first line declares the script flagged (Redis >= 7.0): Redis
+        then refuses, on a cluster, a script that touches keys of more than one
+        hash slot, declared or not (unflagged scripts are only held to keys of
+        the same node), and refuses a writing script whole under OOM rather than
+        failing it halfway.
+        """
+        scripts = files("server.sessions") / "scripts"
+        text = scripts.joinpath(name).read_text(encoding="utf-8")
+        if lib:
+            text = scripts.joinpath("lib.lua").read_text(encoding="utf-8") + text
+        return self.client.register_script("#!lua\n" + text)
+
+    async def run(self, script: AsyncScript, call: Call) -> Any:
+        """One EVALSHA (EVAL-free: the script is loaded on NOSCRIPT and called again)."""
+        async with self.io():
+            return await script(keys=call[0], args=call[1])
+
+    async def run_many(self, script: AsyncScript, calls: Sequence[Call]) -> list[Any]:
+        """Run an idempotent ``script`` once per call, pipelined; replies in call order.
+
+        One round trip per node holding any of the keys. redis-py's pipeline
+        support for scripts asks SCRIPT EXISTS before every execute, a second
+        round trip; instead the script is loaded only when Redis answers NOSCRIPT
+        (its script cache is empty after a restart) and the whole pipeline runs
+        again - which is why only idempotent scripts may come here.
+        """
+        if not calls:
+            return []
+        async with self.io() as client:
+            for attempt in range(2):
+                try:
+                    async with client.pipeline(transaction=False) as pipe:
+                        for keys, args in calls:
+                            # Not pipe.evalsha: cluster pipelines refuse it by name.
+                            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                        return await pipe.execute()
+                except rx.NoScriptError:
+                    if attempt:
+                        raise
+                    script.sha = await client.script_load(script.script)
+        raise AssertionError("unreachable")
+
+    # -- nodes ----------------------------------------------------------------------
+
+    async def primaries(self) -> list[ClusterNode | None]:
+        """Every node that holds keys, in a stable order; ``[None]`` for one server."""
+        if not self.cluster:
+            return [None]
+        async with self.io():
+            names = {node.name: node for node in self.cluster_client.get_primaries()}
+        return [names[name] for name in sorted(names)]
+
+    async def scan(
+        self, node: ClusterNode | None, cursor: int, *, match: str, count: int
+    ) -> tuple[int, list[str]]:
+        """One SCAN step on ``node`` (from :meth:`primaries`)."""
+        async with self.io() as client:
+            if node is None:
+                position, keys = await client.scan(cursor, match=match, count=count)
+                return position, [str(key) for key in keys]
+            cursors, keys = await client.execute_command(
+                "SCAN", cursor, "MATCH", match, "COUNT", count, target_nodes=node
+            )
+            return int(cursors[node.name]), list(keys)
+
+    async def ping(self) -> None:
+        """Return when every primary answers."""
+        async with self.io() as client:
+            if isinstance(client, RedisCluster):
+                await client.ping(target_nodes=RedisCluster.PRIMARIES)
+            else:
+                await client.ping()
+
+    @asynccontextmanager
+    async def pubsub(self) -> AsyncIterator[PubSub]:
+        """A pub/sub connection, outside the bound on commands in flight.
+
+        On a cluster, classic pub/sub reaches every node, so any node will do: a
+        random one, and never the one used last time when there is another, so a
+        subscription whose node died moves elsewhere.
+        """
+        if not isinstance(self.client, RedisCluster):
+            async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                yield pubsub
+            return
+        async with self.io():
+            nodes = self.client.get_nodes()
+        others = [node for node in nodes if node.name != self._subscribed_to]
+        node = secrets.choice(others or nodes)
+        self._subscribed_to = node.name
+        client = Redis(host=node.host, port=int(node.port), **self._node_options)
+        try:
+            async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                yield pubsub
+        finally:
+            await client.aclose()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if isinstance(self.client, RedisCluster):
+            # redis-py 8.1's aclose() does nothing while the client is due to
+            # rediscover the topology (after any connection error): close the
+            # nodes' connections regardless.
+            await self.client.nodes_manager.aclose()
+            await self.client.nodes_manager.aclose("startup_nodes")

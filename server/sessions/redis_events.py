@@ -1,4 +1,8 @@
-"""The Redis engine's event subscription: one pub/sub connection per process."""
+"""The Redis engine's event subscription: one pub/sub connection per process.
+
+On a cluster the subscription is a plain connection to any one node: classic
+(not sharded) PUBLISH reaches every node of the cluster.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,28 @@ import logging
 from typing import Any
 
 from redis import exceptions as rx
-from redis.asyncio import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 
 from server.sessions import redis_codec as codec
 from server.sessions.base import EventHandler, Resync, StoreUnavailable
+from server.sessions.redis_conn import Link
 
 log = logging.getLogger("loginguard.store")
 
 
-async def listen(client: Redis, channel: str, handler: EventHandler, resync: Resync) -> None:
+async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync) -> None:
     """Deliver every event published on ``channel`` to ``handler`` until cancelled.
 
     When the subscription is lost it is re-established with jittered backoff,
     and ``resync`` is awaited once it is back, since whatever was published in
-    between is gone. Never returns and raises nothing but cancellation.
+    between is gone; on a cluster it moves to another node. Never returns and
+    raises nothing but cancellation.
     """
     backoff = ExponentialWithJitterBackoff(base=0.1, cap=5.0)
     failures = 0
     while True:
         try:
-            async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+            async with link.pubsub() as pubsub:
                 await pubsub.subscribe(channel)
                 if failures:
                     await resync()
@@ -35,7 +40,7 @@ async def listen(client: Redis, channel: str, handler: EventHandler, resync: Res
                 failures = 0
                 async for message in pubsub.listen():
                     _deliver(handler, message)
-        except (rx.RedisError, OSError, StoreUnavailable) as exc:
+        except (rx.RedisError, rx.RedisClusterException, OSError, StoreUnavailable) as exc:
             failures += 1
             log.warning("event=store_events_lost failures=%d error=%r", failures, exc)
         else:

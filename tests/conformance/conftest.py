@@ -1,4 +1,4 @@
-"""One store fixture, parametrized over every engine: ids "memory" and "redis"."""
+"""One store fixture, parametrized over every engine: ids "memory", "redis", "redis-cluster"."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from server.sessions.base import LoginOutcome, SessionRecord, SessionStore
 from server.sessions.policy import Policy
 from tests.conformance.helpers import IDLE, LIFETIME, FakeClock, Login
+from tests.support.redis_cluster import RedisCluster
 from tests.support.server import REDIS_TEST_URL
 
 
@@ -17,7 +18,13 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-cluster", marks=pytest.mark.redis),
+    ]
+)
 async def store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[SessionStore]:
     """A fresh, empty store of each engine, reading the fake clock."""
     engine: SessionStore
@@ -25,12 +32,19 @@ async def store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterat
         from server.sessions.memory import MemoryStore
 
         engine = MemoryStore(clock=clock)
-    else:
+    elif request.param == "redis":
         from server.sessions.redis import RedisStore
 
         # redis_prefix (tests/conftest.py) deletes this prefix's keys afterwards.
         prefix = request.getfixturevalue("redis_prefix")
         engine = RedisStore(REDIS_TEST_URL, prefix=prefix, clock=clock)
+    else:
+        from server.sessions.redis import RedisStore
+
+        # A private cluster for the session; cluster_prefix deletes its keys afterwards.
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        prefix = request.getfixturevalue("cluster_prefix")
+        engine = RedisStore(cluster.url, prefix=prefix, clock=clock)
     yield engine
     await engine.close()
 

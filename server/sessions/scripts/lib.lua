@@ -1,6 +1,7 @@
 -- lib.lua: helpers shared by the session scripts. RedisStore prepends this file to
 -- login.lua, check.lua, end.lua and list.lua when it registers them; it is not a
--- script of its own.
+-- script of its own. Every script is registered with a "#!lua" first line
+-- (redis_conn.Link.script), so a cluster refuses any access outside one hash slot.
 --
 -- Data of one user (all in the hash slot of "{u:<user>}"):
 --   index        ZSET  "s:<jti>" scored by the live session's idle deadline,

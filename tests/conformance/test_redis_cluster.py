@@ -1,0 +1,240 @@
+"""What only the Redis engine on a Redis Cluster promises: slots, nodes, cursors, events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from redis import exceptions as rx
+
+from server.sessions.base import SessionRecord, StoreUnavailable, Tombstone
+from server.sessions.keys import Keys
+from server.sessions.policy import Policy
+from server.sessions.redis import RedisStore
+from server.sessions.redis_conn import Link, cluster_seeds, is_cluster_url
+from shared.reasons import EndReason
+from tests.conformance.helpers import FakeClock, Listener, listening
+from tests.support.redis_cluster import RedisCluster
+from tests.support.server import free_port, new_prefix, timeout
+
+pytestmark = pytest.mark.redis
+
+
+def _record(clock: FakeClock, user: str, jti: str) -> SessionRecord:
+    return SessionRecord(user, jti, f"dev-{jti}", f"PC {jti}", "10.0.0.1", clock(), clock() + 3600)
+
+
+async def _login(store: RedisStore, record: SessionRecord) -> None:
+    await store.login(record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60)
+
+
+def _user_on(cluster: RedisCluster, prefix: str, port: int, avoid: tuple[str, ...] = ()) -> str:
+    """A username whose keys the primary on ``port`` serves."""
+    keys = Keys(prefix)
+    for i in range(10_000):
+        user = f"user{i}"
+        if user not in avoid and cluster.port_of_key(keys.index(user)) == port:
+            return user
+    raise AssertionError(f"no user on {port}")
+
+
+def test_a_cluster_url_names_seeds_and_options_for_every_node() -> None:
+    """redis+cluster:// lists seed nodes; user, password and query options apply to each."""
+    seeds, options = cluster_seeds(
+        "rediss+cluster://lg:p%40ss@10.0.0.1:7000,redis-b?ssl_cert_reqs=none"
+    )
+    assert seeds == [("10.0.0.1", 7000), ("redis-b", 6379)]
+    assert options == {"username": "lg", "password": "p@ss", "ssl": True, "ssl_cert_reqs": "none"}
+    assert is_cluster_url("redis+cluster://h:1")
+    assert not is_cluster_url("redis://h:1/0")
+
+
+async def test_a_cluster_nobody_answers_fails_fast() -> None:
+    """A cluster URL whose seeds do not listen raises StoreUnavailable within seconds."""
+    url = f"redis+cluster://127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
+    store = RedisStore(url, prefix="lgtest-dead")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.check("alice", "a")
+        with pytest.raises(StoreUnavailable):
+            await store.scan_sessions("0", 10)
+    finally:
+        await store.close()
+    assert time.monotonic() - started < 3.0
+
+
+@pytest.fixture
+async def cluster_store(
+    redis_cluster: RedisCluster, cluster_prefix: str, clock: FakeClock
+) -> AsyncIterator[RedisStore]:
+    store = RedisStore(redis_cluster.url, prefix=cluster_prefix, clock=clock)
+    yield store
+    await store.close()
+
+
+async def test_users_on_every_primary_log_in_displace_and_end(
+    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: RedisStore, clock: FakeClock
+) -> None:
+    """Users whose slots sit on three different primaries each get the full lifecycle there."""
+    users = [_user_on(redis_cluster, cluster_prefix, port) for port in redis_cluster.ports]
+    for user in users:
+        await _login(cluster_store, _record(clock, user, f"{user}-a"))
+        await _login(cluster_store, _record(clock, user, f"{user}-b"))  # displaces -a
+    for user, port in zip(users, redis_cluster.ports, strict=True):
+        with redis_cluster.client(port) as node:
+            keys = sorted(node.scan_iter(match=f"{cluster_prefix}:*", count=1000))
+        assert keys == sorted(
+            Keys(cluster_prefix).of_user(user) + k for k in ("index", f"s:{user}-b", f"t:{user}-a")
+        )
+        assert await cluster_store.footprint(user) == 3
+        ended = await cluster_store.end(user, f"{user}-b", EndReason.LOGGED_OUT)
+        assert ended is not None
+        assert ended.jti == f"{user}-b"
+    assert await cluster_store.scan_sessions("0", 1000) == ([], "0")
+
+
+async def test_check_many_across_nodes_answers_in_order(
+    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: RedisStore, clock: FakeClock
+) -> None:
+    """A pipelined check_many spanning every primary keeps the callers' order."""
+    users = [_user_on(redis_cluster, cluster_prefix, port) for port in redis_cluster.ports]
+    live = {}
+    for user in users:
+        await _login(cluster_store, _record(clock, user, "old"))
+        live[user] = _record(clock, user, "new")
+        await _login(cluster_store, live[user])
+    refs = [(u, j) for j in ("new", "gone", "old") for u in reversed(users)]
+    statuses = await cluster_store.check_many(refs)
+    for (user, jti), status in zip(refs, statuses, strict=True):
+        if jti == "new":
+            assert status == live[user]
+        elif jti == "old":
+            assert isinstance(status, Tombstone)
+            assert status.by is not None
+            assert status.by["device_name"] == "PC new"
+        else:
+            assert status is None
+
+
+async def test_a_scan_cursor_names_a_node_and_resumes_in_another_process(
+    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: RedisStore, clock: FakeClock
+) -> None:
+    """Cursors look like "<node>:<cursor>", and a walk handed between stores sees everyone."""
+    expected = set()
+    for port in redis_cluster.ports:
+        taken: tuple[str, ...] = ()
+        for _ in range(3):
+            user = _user_on(redis_cluster, cluster_prefix, port, avoid=taken)
+            taken += (user,)
+            await _login(cluster_store, _record(clock, user, "j"))
+            expected.add(user)
+    other = RedisStore(redis_cluster.url, prefix=cluster_prefix, clock=clock)
+    try:
+        seen: set[str] = set()
+        cursors = []
+        cursor, stores = "0", [cluster_store, other]
+        while True:
+            page, cursor = await stores[len(cursors) % 2].scan_sessions(cursor, 1)
+            seen |= {record.user for record in page}
+            cursors.append(cursor)
+            if cursor == "0":
+                break
+        assert seen == expected
+        nodes = {int(c.partition(":")[0]) for c in cursors[:-1]}
+        assert nodes <= {0, 1, 2}
+        assert len(nodes) >= 2  # the walk went past the first primary
+        with pytest.raises(ValueError, match="cursor"):
+            await other.scan_sessions("3:0", 1)  # there is no fourth primary
+    finally:
+        await other.close()
+
+
+async def test_scripts_refuse_keys_of_another_slot(
+    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: RedisStore, clock: FakeClock
+) -> None:
+    """Scripts are flagged, so the cluster refuses one that reaches outside KEYS[1]'s slot."""
+    keys = Keys(cluster_prefix)
+    port = redis_cluster.ports[0]
+    alice = _user_on(redis_cluster, cluster_prefix, port)
+    # Same node, other slot: an unflagged script would be let through.
+    bob = _user_on(redis_cluster, cluster_prefix, port, avoid=(alice,))
+    await _login(cluster_store, _record(clock, alice, "a"))
+    link = Link(redis_cluster.url, max_connections=4, timeout=timeout(2))
+    try:
+        script = link.script("check.lua")
+        # check.lua finds "s:a" in the index of KEYS[1], then reads "<ARGV[1]>s:a": bob's.
+        stray = ([keys.index(alice)], [keys.of_user(bob), "a", clock(), "", 0])
+        with pytest.raises(rx.ResponseError, match="same slot"):
+            await link.run(script, stray)
+        own = ([keys.index(alice)], [keys.of_user(alice), "a", clock(), "", 0])
+        assert (await link.run(script, own))[0] == "s"
+    finally:
+        await link.close()
+
+
+async def test_an_event_published_on_one_node_reaches_a_subscriber_on_another(
+    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: RedisStore, clock: FakeClock
+) -> None:
+    """A displacement whose script ran on another node reaches the one subscription."""
+    channel = Keys(cluster_prefix).channel
+    async with listening(cluster_store) as listener:
+        (home,) = [port for port, n in redis_cluster.subscribers(channel).items() if n]
+        elsewhere = next(port for port in redis_cluster.ports if port != home)
+        user = _user_on(redis_cluster, cluster_prefix, elsewhere)
+        await _login(cluster_store, _record(clock, user, "a"))
+        await _login(cluster_store, _record(clock, user, "b"))
+        event = await listener.next()
+        assert (event.user, event.jti, event.reason) == (user, "a", EndReason.DISPLACED)
+        with redis_cluster.client(elsewhere) as node:
+            assert node.exists(Keys(cluster_prefix).index(user)) == 1
+
+
+@pytest.fixture
+def doomed_cluster() -> Iterator[RedisCluster]:
+    """A cluster of this test's own, whose nodes keep serving their slots when one dies."""
+    cluster = RedisCluster(options=("--cluster-require-full-coverage", "no")).start()
+    yield cluster
+    cluster.stop()
+
+
+async def _until_delivered(store: RedisStore, listener: Listener, user: str) -> None:
+    """Displace ``user`` again and again until the listener hears of it."""
+    clock = store.clock
+    assert isinstance(clock, FakeClock)
+    attempt = 0
+    async with asyncio.timeout(timeout(10)):
+        while True:
+            attempt += 1
+            await _login(store, _record(clock, user, f"probe-{attempt}"))
+            with contextlib.suppress(TimeoutError):
+                while (await listener.next(within=0.2)).user != user:
+                    pass
+                return
+
+
+async def test_subscription_moves_to_another_node_when_its_node_dies(
+    doomed_cluster: RedisCluster, clock: FakeClock
+) -> None:
+    """When its node dies the subscription moves to another node, resyncs, and hears events."""
+    prefix = new_prefix()
+    channel = Keys(prefix).channel
+    store = RedisStore(doomed_cluster.url, prefix=prefix, clock=clock)
+    try:
+        async with listening(store) as listener:
+            (home,) = [port for port, n in doomed_cluster.subscribers(channel).items() if n]
+            doomed_cluster.stop_node(home)
+            await asyncio.wait_for(listener.resynced.wait(), timeout(15))
+            alive = [port for port in doomed_cluster.ports if port != home]
+            assert sum(doomed_cluster.subscribers(channel, alive).values()) == 1
+            user = _user_on(doomed_cluster, prefix, alive[0])
+            await _until_delivered(store, listener, user)
+            with pytest.raises(StoreUnavailable):  # the dead node's users fail closed
+                await store.check(_user_on(doomed_cluster, prefix, home), "x")
+    finally:
+        await store.close()
