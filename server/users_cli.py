@@ -13,6 +13,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from server.auth import Passwords
 from server.sessions.base import SessionStore, StoreUnavailable, User
@@ -81,6 +82,16 @@ async def _run(a: argparse.Namespace, store: SessionStore) -> int:
     return 0
 
 
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: credentials masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
 def run(argv: Sequence[str]) -> int:
     a = _parser().parse_args(argv)
     if not a.redis_url:
@@ -97,7 +108,7 @@ def run(argv: Sequence[str]) -> int:
         try:
             return await _run(a, store)
         except StoreUnavailable:
-            print(f"users: cannot reach Redis at {a.redis_url}", file=sys.stderr)
+            print(f"users: cannot reach Redis at {_without_password(a.redis_url)}", file=sys.stderr)
             return 1
         finally:
             await store.close()

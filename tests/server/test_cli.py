@@ -12,7 +12,7 @@ import pytest
 from server.__main__ import main
 from server.config import ConfigError, load
 from tests.support.clients import connected
-from tests.support.server import REDIS_TEST_URL, ServerProcess
+from tests.support.server import REDIS_TEST_URL, ServerProcess, free_port
 
 SECRET = {"LOGINGUARD_JWT_SECRET": "s" * 48}
 
@@ -106,3 +106,14 @@ def test_users_without_redis_explains(capsys: pytest.CaptureFixture[str]) -> Non
         mp.delenv("LOGINGUARD_REDIS_URL", raising=False)
         assert main(["users", "list"]) == 2
     assert "needs --redis-url" in capsys.readouterr().err
+
+
+def test_unreachable_redis_is_reported_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An unreachable Redis is named in the error with its password masked."""
+    url = f"redis://app:hunter2secret@127.0.0.1:{free_port()}/0"
+    assert main(["users", "--redis-url", url, "list"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach Redis at redis://app:***@127.0.0.1:" in err
+    assert "hunter2secret" not in err
