@@ -66,10 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not valid_profile(args.profile):
         print(f"loginguard: bad --profile {args.profile!r}", file=sys.stderr)
         return 2
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("loginguard: %(message)s"))
-    logging.getLogger("loginguard.state").addHandler(handler)
-    logging.getLogger("loginguard.state").setLevel(logging.INFO)
+    if sys.stderr is not None:  # a windowed Windows build has no stderr at all
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("loginguard: %(message)s"))
+        logging.getLogger("loginguard.state").addHandler(handler)
+        logging.getLogger("loginguard.state").setLevel(logging.INFO)
 
     if binding_drops_none():
         print(

@@ -103,6 +103,7 @@ class Controller(QObject):
         self.login.username.setText(self.options.username or remembered or "")
         self.login.remember.setChecked(remembered is not None)
         self.login.device_name.setText(self.client.device.device_name)
+        self._title_windows()
         self.login.show()
         (self.login.password if self.login.username.text() else self.login.username).setFocus()
         if self.options.username and self.options.password:
@@ -131,6 +132,11 @@ class Controller(QObject):
             return
         self.client.device = Device(self.client.device.device_id, name)
         self.settings.device_name = name
+        self._title_windows()
+
+    def _title_windows(self) -> None:
+        for window in (self.login, self.main):
+            window.set_device_label(self.client.device.device_name)
 
     async def _sign_in(self, server: str, username: str, password: str) -> None:
         if await self.client.sign_in(server, username, password, self._confirm_takeover):

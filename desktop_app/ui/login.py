@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.i18n import LANGUAGES, NATIVE_NAMES
-from desktop_app.ui import named
+from desktop_app.ui import named, titled
 
 
 class LoginWindow(QWidget):
@@ -137,8 +137,15 @@ class LoginWindow(QWidget):
         event.ignore()
         self.close_requested.emit()
 
+    #: The PC's name shown in the window title; set by the controller.
+    device_label = ""
+
+    def set_device_label(self, name: str) -> None:
+        self.device_label = name
+        self.retranslate()
+
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("LoginGuard — Sign in"))
+        self.setWindowTitle(titled(self.device_label, self.tr("LoginGuard — Sign in")))
         self.heading.setText(self.tr("Sign in to LoginGuard"))
         self._labels["server"].setText(self.tr("Server"))
         self._labels["username"].setText(self.tr("Username"))

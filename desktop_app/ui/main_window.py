@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.session import Snapshot, State, Transition
-from desktop_app.ui import named
+from desktop_app.ui import named, titled
 from desktop_app.ui.dialogs import fill, when
 from desktop_app.ui.sessions_view import SessionsView
 
@@ -126,8 +126,15 @@ class MainWindow(QMainWindow):
         event.ignore()
         self.close_requested.emit()
 
+    #: The PC's name shown in the window title; set by the controller.
+    device_label = ""
+
+    def set_device_label(self, name: str) -> None:
+        self.device_label = name
+        self.retranslate()
+
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("LoginGuard"))
+        self.setWindowTitle(titled(self.device_label, self.tr("LoginGuard")))
         self._labels["device"].setText(self.tr("This PC"))
         self._labels["since"].setText(self.tr("Signed in since"))
         self._labels["connection"].setText(self.tr("Connection"))

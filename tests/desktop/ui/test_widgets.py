@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.session import FailureKind, LoginFailure, Snapshot, State, Transition
 from desktop_app.ui.dialogs import ending_message, failure_message, fill
+from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import OFFLINE_AFTER, MainWindow
 from shared.messages import By, Session
 from shared.reasons import EndReason
@@ -96,3 +97,15 @@ def test_fill_substitutes_once() -> None:
     """%1 … %9 are replaced in one pass, so a value containing %2 stays as it is."""
     assert fill("%1 and %2", "a%2", "b") == "a%2 and b"
     assert fill("%1 %3", "x") == "x %3"
+
+
+def test_window_titles_name_the_pc(qtbot: QtBot) -> None:
+    """Both windows carry the PC's name in their title, so two instances are told apart."""
+    login, main = LoginWindow(), MainWindow()
+    qtbot.addWidget(login)
+    qtbot.addWidget(main)
+    assert login.windowTitle() == "LoginGuard — Sign in"
+    login.set_device_label("PC-1")
+    main.set_device_label("PC-1")
+    assert login.windowTitle() == "PC-1 — LoginGuard — Sign in"
+    assert main.windowTitle() == "PC-1 — LoginGuard"
