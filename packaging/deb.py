@@ -1,0 +1,208 @@
+"""The Debian package: ``/opt/loginguard`` + ``/usr/bin/loginguard`` + menu entry + icons.
+
+:func:`build_deb` stages the PyInstaller folder and calls ``dpkg-deb --build``. Its
+``Depends`` come from what the bundle links against but does not carry, the way
+``dpkg-shlibdeps`` does it: the ``DT_NEEDED`` entries of every ELF file in the bundle
+(direct needs only; their own needs are their packages' business), resolved by ``ldd``
+with the bundle on ``LD_LIBRARY_PATH`` as the PyInstaller bootloader puts it, owned per
+``dpkg-query -S``, each at least the upstream version installed here. Libraries nobody
+installed here ("not found", e.g. Wayland's cursor library for an optional plugin) are
+left out. No maintainer scripts: dpkg's file triggers refresh the menu and icon caches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+PNG_ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
+DESKTOP_ENTRY = """\
+[Desktop Entry]
+Type=Application
+Name=LoginGuard
+GenericName=Single sign-in guard
+GenericName[ko]=단일 로그인 보호
+Comment=One account, one PC: tells you when your account signs in elsewhere
+Comment[ko]=한 계정은 한 PC에서만: 다른 PC에서 로그인하면 알려 줍니다
+Exec=/opt/loginguard/loginguard
+Icon=loginguard
+Terminal=false
+Categories=System;Security;
+Keywords=login;session;security;
+StartupNotify=true
+"""
+DESCRIPTION = """\
+Description: desktop client for LoginGuard: one account, one PC
+ LoginGuard lets an account be signed in on one PC at a time. This client
+ holds the session and, when the account signs in on another PC, returns
+ to its login window and says which PC took over, from where and when.
+"""
+
+
+def needed(path: Path) -> list[str]:
+    """The ``DT_NEEDED`` sonames of an ELF file; ``[]`` for anything else."""
+    data = path.read_bytes()
+    if data[:4] != b"\x7fELF":
+        return []
+    wide, end = data[4] == 2, "<" if data[5] == 1 else ">"
+    if wide:
+        shoff, shentsize, shnum = struct.unpack_from(end + "Q10xHH", data, 0x28)
+        sect, dyn = end + "IIQQQQIIQQ", end + "qQ"
+    else:
+        shoff, shentsize, shnum = struct.unpack_from(end + "I10xHH", data, 0x20)
+        sect, dyn = end + "IIIIIIIIII", end + "iI"
+    sections = [struct.unpack_from(sect, data, shoff + i * shentsize) for i in range(shnum)]
+    names = []
+    for _, kind, _, _, offset, size, link, _, _, entsize in sections:
+        if kind != 6:  # SHT_DYNAMIC
+            continue
+        strtab = sections[link][4]
+        for at in range(offset, offset + size, entsize):
+            tag, value = struct.unpack_from(dyn, data, at)
+            if tag == 0:  # DT_NULL
+                break
+            if tag == 1:  # DT_NEEDED
+                name_end = data.index(b"\0", strtab + value)
+                names.append(data[strtab + value : name_end].decode())
+    return names
+
+
+def external_libraries(bundle: Path) -> set[Path]:
+    """System libraries the bundle's ELF files need directly, as resolved on this machine."""
+    env = {**os.environ, "LD_LIBRARY_PATH": str(bundle / "_internal")}
+    inside = bundle.resolve()
+    found: set[Path] = set()
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        direct = set(needed(path))
+        if not direct:
+            continue
+        listing = subprocess.run(  # noqa: S603
+            ["ldd", str(path)],  # noqa: S607 - glibc's ldd, from PATH
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        ).stdout
+        for name, where in re.findall(r"^\s*(\S+) => (/\S+) \(", listing, re.MULTILINE):
+            lib = Path(where)
+            if name in direct and not lib.resolve().is_relative_to(inside):
+                found.add(lib)
+    return found
+
+
+def owning_packages(libs: Iterable[Path]) -> set[str]:
+    """The installed Debian packages that ship ``libs`` (merged-/usr aware)."""
+    libs = set(libs)
+    asked: dict[str, Path] = {}
+    for lib in libs:
+        for variant in {str(lib), str(lib.resolve())}:
+            other = variant[4:] if variant.startswith("/usr/") else "/usr" + variant
+            asked[variant] = asked[other] = lib
+    listing = subprocess.run(  # noqa: S603
+        ["dpkg-query", "-S", *sorted(asked)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    packages: set[str] = set()
+    owned: set[Path] = set()
+    for line in listing.splitlines():
+        if ": " not in line or line.startswith("diversion"):
+            continue
+        owners, path = line.rsplit(": ", 1)
+        packages.update(owner.split(":")[0].strip() for owner in owners.split(","))
+        owned.add(asked.get(path.strip(), Path(path)))
+    for lib in sorted(libs - owned):
+        print(f"deb: no package owns {lib}; it is not in Depends", file=sys.stderr)
+    return packages
+
+
+def depends_field(packages: Iterable[str]) -> str:
+    """``pkg (>= upstream-version), ...`` with the versions installed on this machine."""
+    parts = []
+    for name in sorted(packages):
+        version = subprocess.run(  # noqa: S603
+            ["dpkg-query", "-W", "-f=${Version}", name],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        upstream = version.rsplit("-", 1)[0] if "-" in version else version
+        parts.append(f"{name} (>= {upstream})" if upstream else name)
+    return ", ".join(parts)
+
+
+def _normalise_modes(root: Path) -> None:
+    # Debian policy: 0755 for directories and executables, 0644 for everything else.
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        executable = path.is_dir() or path.stat().st_mode & 0o111
+        path.chmod(0o755 if executable else 0o644)
+
+
+def _size_kib(root: Path) -> int:
+    files = (p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    return (sum(p.stat().st_size for p in files) + 1023) // 1024
+
+
+def stage(root: Path, bundle: Path, icons: Path) -> None:
+    """Lay out the package's files under ``root`` (everything but ``DEBIAN/``)."""
+    shutil.copytree(bundle, root / "opt" / "loginguard", symlinks=True)
+    (root / "usr" / "bin").mkdir(parents=True)
+    (root / "usr" / "bin" / "loginguard").symlink_to("/opt/loginguard/loginguard")
+    share = root / "usr" / "share"
+    (share / "applications").mkdir(parents=True)
+    (share / "applications" / "loginguard.desktop").write_text(DESKTOP_ENTRY, encoding="utf-8")
+    hicolor = share / "icons" / "hicolor"
+    for size in PNG_ICON_SIZES:
+        (hicolor / f"{size}x{size}" / "apps").mkdir(parents=True)
+        shutil.copyfile(
+            icons / f"loginguard-{size}.png", hicolor / f"{size}x{size}" / "apps" / "loginguard.png"
+        )
+    (hicolor / "scalable" / "apps").mkdir(parents=True)
+    shutil.copyfile(icons / "loginguard.svg", hicolor / "scalable" / "apps" / "loginguard.svg")
+    (share / "doc" / "loginguard").mkdir(parents=True)
+    (share / "doc" / "loginguard" / "copyright").write_text(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+        "Upstream-Name: loginguard\n\nFiles: *\nCopyright: LoginGuard developers\nLicense: MIT\n",
+        encoding="utf-8",
+    )
+    _normalise_modes(root)
+
+
+def build_deb(bundle: Path, icons: Path, version: str, dist: Path, work: Path) -> Path:
+    """Build ``dist/loginguard_<version>_<arch>.deb`` from the PyInstaller ``bundle``."""
+    arch = subprocess.run(
+        ["dpkg", "--print-architecture"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    name = f"loginguard_{version}_{arch}"
+    root = work / name
+    shutil.rmtree(root, ignore_errors=True)
+    stage(root, bundle, icons)
+    depends = depends_field(owning_packages(external_libraries(root / "opt" / "loginguard")))
+    control = root / "DEBIAN" / "control"
+    control.parent.mkdir(mode=0o755)
+    control.write_text(
+        f"Package: loginguard\nVersion: {version}\nArchitecture: {arch}\n"
+        "Maintainer: LoginGuard developers <dev@loginguard.invalid>\n"
+        f"Installed-Size: {_size_kib(root)}\nDepends: {depends}\n"
+        f"Section: net\nPriority: optional\n{DESCRIPTION}",
+        encoding="utf-8",
+    )
+    control.chmod(0o644)
+    deb = dist / f"{name}.deb"
+    cmd = ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(deb)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    return deb
