@@ -30,6 +30,7 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/mypy --strict packaging/*.py
 
 bench: venv
 	$(BIN)/python -m benchmarks
