@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.i18n import LANGUAGES, NATIVE_NAMES
-from desktop_app.ui import named, titled
+from desktop_app.ui import TopLevel, named, titled
 
 
-class LoginWindow(QWidget):
+class LoginWindow(TopLevel, QWidget):
     """Emits ``submitted`` when the person asks to sign in; never blocks."""
 
     submitted = Signal()
@@ -126,23 +126,6 @@ class LoginWindow(QWidget):
 
     def _language_activated(self, index: int) -> None:
         self.language_chosen.emit(str(self.language.itemData(index)))
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Closing the login window quits the app; the controller decides how.
-        event.ignore()
-        self.close_requested.emit()
-
-    #: The PC's name shown in the window title; set by the controller.
-    device_label = ""
-
-    def set_device_label(self, name: str) -> None:
-        self.device_label = name
-        self.retranslate()
 
     def retranslate(self) -> None:
         self.setWindowTitle(titled(self.device_label, self.tr("LoginGuard — Sign in")))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.session import Snapshot, State, Transition
-from desktop_app.ui import named, titled
+from desktop_app.ui import TopLevel, named, titled
 from desktop_app.ui.dialogs import fill, when
 from desktop_app.ui.sessions_view import SessionsView
 
@@ -29,7 +29,7 @@ OFFLINE_AFTER = 3
 _COLOURS = {"ok": "#1e8e3e", "wait": "#e37400", "off": "#b3261e"}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(TopLevel, QMainWindow):
     sign_out_requested = Signal()
     close_requested = Signal()
 
@@ -116,22 +116,6 @@ class MainWindow(QMainWindow):
         text, colour = self.connection_text()
         self.connection.setText(f'<span style="color:{_COLOURS[colour]}">●</span> {text}')
         self.connection.setProperty("plainText", text)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        event.ignore()
-        self.close_requested.emit()
-
-    #: The PC's name shown in the window title; set by the controller.
-    device_label = ""
-
-    def set_device_label(self, name: str) -> None:
-        self.device_label = name
-        self.retranslate()
 
     def retranslate(self) -> None:
         self.setWindowTitle(titled(self.device_label, self.tr("LoginGuard")))
