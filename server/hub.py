@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -101,12 +102,15 @@ class Hub:
             group.create_task(self._every(self._settings.recheck_interval, self._sweep_and_purge))
             group.create_task(self._every(self._settings.ping_interval, self.heartbeat))
 
-    @staticmethod
-    async def _every(period: float, job: Any) -> None:
+    async def _every(self, period: float, job: Any) -> None:
         while True:
             await asyncio.sleep(period)
+            started = time.perf_counter()
             try:
                 await job()
+                self._metrics.round_seconds.labels(job.__name__.strip("_")).observe(
+                    time.perf_counter() - started
+                )
             except StoreUnavailable:
                 # Keep sockets open through a store outage; the next round retries.
                 log.warning("event=sweep_skipped reason=store_unavailable")

@@ -64,6 +64,13 @@ class Metrics:
             registry=r,
         )
 
+        self.round_seconds = Histogram(
+            "loginguard_round_seconds",
+            "Duration of one round over all of a worker's sockets (sweep, heartbeat)",
+            ["loop"],
+            buckets=_FAST_BUCKETS,
+            registry=r,
+        )
         self.gc_pause = Histogram(
             "loginguard_gc_pause_seconds",
             "Garbage-collector pauses by generation (a full one grows with objects held)",
