@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,9 +23,11 @@ def serve(settings: config.Settings) -> None:
 
     if settings.demo:
         print(WARNING, file=sys.stderr, flush=True)
+    metrics_dir = None
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Workers inherit this and write their figures there for /metrics to merge.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loginguard-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="loginguard-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(
@@ -35,10 +38,14 @@ def serve(settings: config.Settings) -> None:
         access_log=False,
         motd=False,
     )
-    if settings.workers == 1:
-        Sanic.serve_single(primary=app)
-    else:
-        Sanic.serve(primary=app, app_loader=loader)
+    try:
+        if settings.workers == 1:
+            Sanic.serve_single(primary=app)
+        else:
+            Sanic.serve(primary=app, app_loader=loader)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
