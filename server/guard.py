@@ -11,7 +11,8 @@ from server.errors import ApiError
 from server.hub import ending_of
 from server.sessions.base import SessionRecord, SessionStore
 from shared.errors import ErrorCode
-from shared.reasons import ENDINGS, EndReason
+from shared.messages import By
+from shared.reasons import ENDINGS, EndReason, end_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +30,10 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def ended_error(reason: EndReason, by: object = None) -> ApiError:
-    extra: dict[str, object] = {}
-    if by is not None:
-        extra["by"] = by
-    if reason in (EndReason.ADMIN, EndReason.DISABLED):
-        extra["reason"] = reason.value
+def ended_error(reason: EndReason, by: By | None = None) -> ApiError:
+    """The 401 for an ended session: the socket message's details under its error code."""
+    details = end_message(reason, by)
+    extra = {k: v for k, v in details.items() if k != "type" and v is not None}
     return ApiError(401, ENDINGS[reason].error, None, **extra)
 
 

@@ -23,7 +23,7 @@ from shared import paths
 from shared.close_codes import CloseCode
 from shared.errors import ErrorCode
 from shared.messages import MessageType
-from shared.reasons import EndReason
+from shared.reasons import REASON_BY_ERROR
 
 bp = Blueprint("ws")
 log = logging.getLogger("loginguard.ws")
@@ -44,8 +44,7 @@ async def channel(request: Request, ws: Websocket) -> None:
     try:
         claims = verify(st.tokens, bearer(request))
     except ApiError as exc:
-        expired = exc.code is ErrorCode.SESSION_EXPIRED
-        await send_ending(ws, EndReason.EXPIRED if expired else EndReason.INVALID, None)
+        await send_ending(ws, REASON_BY_ERROR[exc.code], None)
         return
     # Register before checking: an event published after this line reaches the
     # hub, and anything published before it is already visible to the check.
