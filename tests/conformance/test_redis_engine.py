@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,6 +15,7 @@ from server.sessions.redis import RedisStore
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, listening
+from tests.support.redis_proc import RedisProcess
 from tests.support.server import REDIS_TEST_URL, free_port, timeout
 
 pytestmark = pytest.mark.redis
@@ -24,52 +23,11 @@ pytestmark = pytest.mark.redis
 FAIL_FAST = 3.0  # seconds within which a dead Redis must be reported
 
 
-class PrivateRedis:
-    """A throwaway redis-server of this test's own, stopped and started at will."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is not on PATH"
-        self.proc = await asyncio.create_subprocess_exec(
-            *(binary, "--port", str(self.port), "--bind", "127.0.0.1"),
-            *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            async with asyncio.timeout(timeout(10)):
-                while True:
-                    try:
-                        await client.ping()
-                        return
-                    except (aioredis.ConnectionError, OSError):
-                        await asyncio.sleep(0.05)
-        finally:
-            await client.aclose()
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            await self.proc.wait()
-        self.proc = None
-
-
 @pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    await server.start()
+async def private_redis() -> AsyncIterator[RedisProcess]:
+    server = await asyncio.to_thread(RedisProcess().start)
     yield server
-    await server.stop()
+    await asyncio.to_thread(server.stop)
 
 
 def _record(clock: FakeClock, jti: str, user: str = "alice") -> SessionRecord:
@@ -95,13 +53,13 @@ async def test_nothing_listening_fails_fast() -> None:
 
 
 async def test_outage_fails_fast_and_recovers_without_restart(
-    private_redis: PrivateRedis, clock: FakeClock
+    private_redis: RedisProcess, clock: FakeClock
 ) -> None:
     """While Redis is down every call is StoreUnavailable; once it is back the same store works."""
     store = RedisStore(private_redis.url, prefix="lg", clock=clock)
     try:
         await _login(store, _record(clock, "a"))
-        await private_redis.stop()
+        await asyncio.to_thread(private_redis.stop)
         calls: list[Callable[[], Awaitable[object]]] = [
             store.ping,
             lambda: store.check("alice", "a"),
@@ -114,7 +72,7 @@ async def test_outage_fails_fast_and_recovers_without_restart(
                 await call()
             assert time.monotonic() - started < FAIL_FAST
 
-        await private_redis.start()  # empty: no data and no cached scripts
+        await asyncio.to_thread(private_redis.start)  # no cached scripts
         await store.ping()
         await _login(store, _record(clock, "c"))
         await _login(store, _record(clock, "d"))
@@ -129,16 +87,16 @@ async def test_outage_fails_fast_and_recovers_without_restart(
 
 
 async def test_listen_resyncs_after_redis_comes_back(
-    private_redis: PrivateRedis, clock: FakeClock
+    private_redis: RedisProcess, clock: FakeClock
 ) -> None:
     """The subscription survives a Redis restart, awaiting resync once it is back."""
     store = RedisStore(private_redis.url, prefix="lg", clock=clock)
     try:
         async with listening(store) as listener:
             assert listener.resyncs == 0
-            await private_redis.stop()
+            await asyncio.to_thread(private_redis.stop)
             await asyncio.sleep(0.2)
-            await private_redis.start()
+            await asyncio.to_thread(private_redis.start)
             await asyncio.wait_for(listener.resynced.wait(), timeout(15))
             await listener.ready()  # events flow again
             await _login(store, _record(clock, "a"))
@@ -221,7 +179,7 @@ async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
 
 
 async def test_login_and_check_many_send_only_evalsha(
-    private_redis: PrivateRedis, clock: FakeClock
+    private_redis: RedisProcess, clock: FakeClock
 ) -> None:
     """A warm login is one EVALSHA; check_many is one EVALSHA per pair and nothing else."""
     store = RedisStore(private_redis.url, prefix="lg", clock=clock)

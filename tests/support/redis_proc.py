@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.support.server import free_port, timeout
 
@@ -49,12 +51,28 @@ class RedisProcess:
         deadline = time.monotonic() + timeout(10)
         while time.monotonic() < deadline:
             try:
-                redis.Redis(port=self.port, socket_timeout=0.5).ping()
+                self._client(0.5).ping()
                 return self
             except (redis.ConnectionError, redis.BusyLoadingError):
                 time.sleep(0.05)
         raise RuntimeError("private redis-server did not start")
 
+    def _client(self, socket_timeout: float) -> redis.Redis:
+        # No retries: SHUTDOWN ends in a closed connection, which redis-py would
+        # otherwise retry with backoff for seconds.
+        return redis.Redis(
+            port=self.port, socket_timeout=socket_timeout, retry=Retry(NoBackoff(), 0)
+        )
+
     def stop(self) -> None:
+        """Shut down (saving) and return once the port no longer answers."""
         with contextlib.suppress(redis.ConnectionError):  # already down
-            redis.Redis(port=self.port, socket_timeout=2).shutdown(save=True)
+            self._client(2).shutdown(save=True)
+        deadline = time.monotonic() + timeout(10)
+        while time.monotonic() < deadline:
+            try:
+                self._client(0.5).ping()
+            except redis.ConnectionError:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("private redis-server did not stop")
