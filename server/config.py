@@ -38,8 +38,7 @@ class Settings:
     token_ttl: float = 12 * 3600.0  # absolute session lifetime
     idle_ttl: float = 30 * 60.0  # refreshed by API use and live sockets
     recheck_interval: float = 60.0  # sweeper period: re-check every socket's session
-    ping_interval: float = 20.0
-    ping_timeout: float = 20.0
+    ping_interval: float = 20.0  # also the pong deadline: unanswered by the next round → dropped
     max_failures_user: int = 10  # failed logins per account per window
     max_failures_ip: int = 50  # failed logins per client IP per window
     failure_window: float = 15 * 60.0
@@ -128,7 +127,6 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         idle_ttl=a.idle_ttl,
         recheck_interval=a.recheck_interval,
         ping_interval=a.ping_interval,
-        ping_timeout=a.ping_interval,
         max_failures_user=a.max_failures_user,
         max_failures_ip=a.max_failures_ip,
         failure_window=a.failure_window,
