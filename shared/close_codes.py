@@ -19,6 +19,8 @@ code   name            kind       meaning
 4002   LOGGED_OUT      terminal   this session signed out
 4003   REVOKED         terminal   ended by an administrator / account disabled
 4004   EXPIRED         terminal   idle timeout or absolute lifetime reached
+4005   RESET           terminal   the server no longer knows this session (it was
+                                  restarted, or its store was reset or restored)
 4401   INVALID_TOKEN   terminal   the token is forged, malformed or unknown
 =====  ==============  =========  ============================================
 """
@@ -38,6 +40,7 @@ class CloseCode(IntEnum):
     LOGGED_OUT = 4002
     REVOKED = 4003
     EXPIRED = 4004
+    RESET = 4005
     INVALID_TOKEN = 4401
 
 
@@ -47,6 +50,7 @@ TERMINAL: frozenset[int] = frozenset(
         CloseCode.LOGGED_OUT,
         CloseCode.REVOKED,
         CloseCode.EXPIRED,
+        CloseCode.RESET,
         CloseCode.INVALID_TOKEN,
     }
 )

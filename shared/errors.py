@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     SESSION_LOGGED_OUT = "session_logged_out"
     SESSION_REVOKED = "session_revoked"
     SESSION_EXPIRED = "session_expired"
+    SESSION_RESET = "session_reset"
     ACCOUNT_DISABLED = "account_disabled"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"

@@ -8,6 +8,7 @@ data frame from a client is answered by closing with 1008.
 ``logged_out`` ``{"type"}`` then close 4002
 ``revoked``    ``{"type", "reason": "admin" | "disabled"}`` then close 4003
 ``expired``    ``{"type"}`` then close 4004
+``reset``      ``{"type"}`` then close 4005
 ``invalid_token`` ``{"type"}`` then close 4401
 """
 
@@ -21,6 +22,7 @@ class MessageType(StrEnum):
     LOGGED_OUT = "logged_out"
     REVOKED = "revoked"
     EXPIRED = "expired"
+    RESET = "reset"
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - a name, not a secret
 
 

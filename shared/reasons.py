@@ -19,6 +19,7 @@ class EndReason(StrEnum):
     ADMIN = "admin"  # an administrator ended it
     DISABLED = "disabled"  # the account was disabled
     EXPIRED = "expired"  # idle timeout or absolute lifetime
+    SERVER_RESET = "server_reset"  # the store no longer knows the session (restart, restore)
     INVALID = "invalid_token"  # the token itself is not acceptable
 
 
@@ -39,6 +40,9 @@ ENDINGS: dict[EndReason, Ending] = {
     EndReason.ADMIN: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
     EndReason.DISABLED: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
     EndReason.EXPIRED: Ending(ErrorCode.SESSION_EXPIRED, MessageType.EXPIRED, CloseCode.EXPIRED),
+    EndReason.SERVER_RESET: Ending(
+        ErrorCode.SESSION_RESET, MessageType.RESET, CloseCode.RESET
+    ),
     EndReason.INVALID: Ending(
         ErrorCode.INVALID_TOKEN, MessageType.INVALID_TOKEN, CloseCode.INVALID_TOKEN
     ),
@@ -50,6 +54,7 @@ REASON_BY_ERROR: dict[ErrorCode, EndReason] = {
     ErrorCode.SESSION_LOGGED_OUT: EndReason.LOGGED_OUT,
     ErrorCode.SESSION_REVOKED: EndReason.ADMIN,
     ErrorCode.SESSION_EXPIRED: EndReason.EXPIRED,
+    ErrorCode.SESSION_RESET: EndReason.SERVER_RESET,
     ErrorCode.INVALID_TOKEN: EndReason.INVALID,
 }
 
