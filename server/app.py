@@ -15,12 +15,13 @@ from sanic.response import BaseHTTPResponse
 from server import errors
 from server.auth import Passwords, Tokens
 from server.config import Settings
+from server.core.service import SessionService
 from server.demo import seed_demo_users
 from server.hub import Hub
 from server.metrics import Metrics
 from server.routes import admin, auth, health, sessions, ws
-from server.sessions.base import StoreUnavailable
-from server.sessions.factory import open_store
+from server.sessions.factory import open_stores
+from server.sessions.records import StoreUnavailable
 from server.state import State, state
 from shared import paths
 
@@ -43,25 +44,28 @@ def create_app(settings: Settings) -> Sanic[Any, Any]:
 
     @app.before_server_start
     async def open_state(app: Sanic[Any, Any]) -> None:
-        store = open_store(settings)
+        stores = open_stores(settings.redis_url, settings.redis_prefix)
         metrics = Metrics()
         metrics.watch_gc()
+        passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+        tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
         app.ctx.lg = State(
             settings=settings,
-            store=store,
-            hub=Hub(store, settings, metrics),
-            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
-            tokens=Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience),
+            stores=stores,
+            service=SessionService(stores, settings, passwords, tokens, metrics),
+            hub=Hub(stores, settings, metrics),
+            passwords=passwords,
+            tokens=tokens,
             metrics=metrics,
         )
         try:
-            await store.ping()
-            log.info("event=store_connected engine=%s", store.name)
+            await stores.ping()
+            log.info("event=store_connected engine=%s", stores.name)
             if settings.demo:
-                await seed_demo_users(store, app.ctx.lg.passwords)
+                await seed_demo_users(stores.accounts, passwords)
         except StoreUnavailable:
             # Serve anyway: /readyz says 503 and requests fail closed until it is back.
-            log.warning("event=store_unavailable engine=%s at=startup", store.name)
+            log.warning("event=store_unavailable engine=%s at=startup", stores.name)
 
     @app.after_server_start
     async def start_hub(app: Sanic[Any, Any]) -> None:
@@ -74,7 +78,7 @@ def create_app(settings: Settings) -> Sanic[Any, Any]:
             "event=start host=%s port=%s engine=%s policy=%s max_sessions=%d",
             settings.host,
             settings.port,
-            app.ctx.lg.store.name,
+            app.ctx.lg.stores.name,
             settings.policy.value,
             settings.max_sessions,
         )
@@ -88,7 +92,7 @@ def create_app(settings: Settings) -> Sanic[Any, Any]:
 
     @app.after_server_stop
     async def close_state(app: Sanic[Any, Any]) -> None:
-        await app.ctx.lg.store.close()
+        await app.ctx.lg.stores.close()
         app.ctx.lg.passwords.close()
 
     @app.on_request

@@ -39,7 +39,8 @@ class Settings:
     idle_ttl: float = 30 * 60.0  # refreshed by API use and live sockets
     recheck_interval: float = 60.0  # sweeper period: re-check every socket's session
     ping_interval: float = 20.0  # also the pong deadline: unanswered by the next round → dropped
-    max_failures_user: int = 10  # failed logins per account per window
+    max_failures_user: int = 10  # failed logins per account per window (unknown devices)
+    max_failures_device: int = 10  # failed logins per known device of an account per window
     max_failures_ip: int = 50  # failed logins per client IP per window
     failure_window: float = 15 * 60.0
     allowed_origins: tuple[str, ...] = ()
@@ -79,6 +80,7 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("--recheck-interval", "RECHECK_INTERVAL", d.recheck_interval, type=float)
     opt("--ping-interval", "PING_INTERVAL", d.ping_interval, type=float)
     opt("--max-failures-user", "MAX_FAILURES_USER", d.max_failures_user, type=int)
+    opt("--max-failures-device", "MAX_FAILURES_DEVICE", d.max_failures_device, type=int)
     opt("--max-failures-ip", "MAX_FAILURES_IP", d.max_failures_ip, type=int)
     opt("--failure-window", "FAILURE_WINDOW", d.failure_window, type=float)
     opt("--allowed-origins", "ALLOWED_ORIGINS", "", help="comma-separated Origin allowlist")
@@ -128,6 +130,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         recheck_interval=a.recheck_interval,
         ping_interval=a.ping_interval,
         max_failures_user=a.max_failures_user,
+        max_failures_device=a.max_failures_device,
         max_failures_ip=a.max_failures_ip,
         failure_window=a.failure_window,
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from server.auth import Passwords
-from server.sessions.base import SessionStore, User
+from server.sessions.accounts import AccountStore
+from server.sessions.records import Account
 
 log = logging.getLogger("loginguard.demo")
 
@@ -24,10 +25,10 @@ WARNING = (
 )
 
 
-async def seed_demo_users(store: SessionStore, passwords: Passwords) -> None:
+async def seed_demo_users(accounts: AccountStore, passwords: Passwords) -> None:
     """Create the demo accounts that do not exist yet (existing ones are left alone)."""
     for username, password, role in DEMO_USERS:
-        if await store.get_user(username) is None:
+        if await accounts.get(username) is None:
             hashed = await passwords.hash(password)
-            await store.put_user(User(username, hashed, "admin" if role == "admin" else "user"))
+            await accounts.put(Account(username, hashed, "admin" if role == "admin" else "user"))
             log.info("event=demo_user_created user=%s", username)

@@ -9,7 +9,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.response import HTTPResponse, json
 
-from server.sessions.base import StoreUnavailable
+from server.sessions.records import StoreUnavailable
 from shared.errors import ErrorCode
 
 log = logging.getLogger("loginguard.errors")

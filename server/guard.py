@@ -1,24 +1,14 @@
-"""Authenticate a request: Bearer JWT → claims → the session's state in the store."""
+"""HTTP edge of authentication: Bearer header in, the service's answer out as 200 or 401."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sanic import Request
 
-from server.auth import Claims, TokenExpired, TokenInvalid, Tokens
+from server.core.results import Authenticated, SessionOver
 from server.errors import ApiError
-from server.hub import ending_of
-from server.sessions.base import SessionRecord, SessionStore
+from server.state import state
 from shared.errors import ErrorCode
-from shared.messages import By
 from shared.reasons import ENDINGS, EndReason, end_message
-
-
-@dataclass(frozen=True, slots=True)
-class Authed:
-    claims: Claims
-    session: SessionRecord
 
 
 def bearer(request: Request) -> str | None:
@@ -30,33 +20,18 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def ended_error(reason: EndReason, by: By | None = None) -> ApiError:
-    """The 401 for an ended session: the socket message's details under its error code."""
-    details = end_message(reason, by)
+def ended_error(over: SessionOver) -> ApiError:
+    """The 401 for a session that is over: the socket message's details under its error code."""
+    if over.reason is EndReason.INVALID:
+        return ApiError(401, ErrorCode.INVALID_TOKEN, {"WWW-Authenticate": "Bearer"})
+    details = end_message(over.reason, over.by)
     extra = {k: v for k, v in details.items() if k != "type" and v is not None}
-    return ApiError(401, ENDINGS[reason].error, None, **extra)
+    return ApiError(401, ENDINGS[over.reason].error, None, **extra)
 
 
-def verify(tokens: Tokens, token: str | None) -> Claims:
-    """Claims of a well-formed, correctly signed, unexpired token; else ApiError 401."""
-    if token is None:
-        raise ApiError(401, ErrorCode.INVALID_TOKEN, {"WWW-Authenticate": "Bearer"})
-    try:
-        return tokens.verify(token)
-    except TokenExpired:
-        raise ended_error(EndReason.EXPIRED) from None
-    except TokenInvalid:
-        raise ApiError(401, ErrorCode.INVALID_TOKEN, {"WWW-Authenticate": "Bearer"}) from None
-
-
-async def authenticate(
-    request: Request, tokens: Tokens, store: SessionStore, idle_ttl: float
-) -> Authed:
+async def authenticate(request: Request) -> Authenticated:
     """The caller's live session, its idle deadline refreshed; else ApiError 401."""
-    claims = verify(tokens, bearer(request))
-    status = await store.check(claims.user, claims.jti, touch_ttl=idle_ttl)
-    ending = ending_of(status)
-    if ending is not None:
-        raise ended_error(*ending)
-    assert isinstance(status, SessionRecord)
-    return Authed(claims, status)
+    result = await state(request).service.authenticate(bearer(request))
+    if isinstance(result, SessionOver):
+        raise ended_error(result)
+    return result

@@ -1,7 +1,7 @@
 """This worker's sockets, by JTI: delivers store events, sweeps, pings.
 
 Per socket the hub keeps one dict entry (JTI → ``(user, ws)``); there is no
-task or timer per socket. Three loops per worker do all periodic work:
+task or timer per socket. Four loops per worker do all periodic work:
 
 * ``listen``   — the one store subscription; an event naming a JTI held here
   sends the ending message and closes that socket.
@@ -10,6 +10,9 @@ task or timer per socket. Three loops per worker do all periodic work:
   idle deadline of sessions whose sockets are alive.
 * ``heartbeat``— every ``ping_interval`` pings every socket; one whose previous
   ping is still unanswered is dropped (1011), so dead peers do not pin sessions.
+* ``watch``    — every second asks the store whether it went back in time
+  (``SessionStore.watch``); when it did, sweeps at once, so sockets of sessions
+  from before the reset are told ``reset`` now rather than at the next sweep.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from sanic import Websocket
 
 from server.config import Settings
 from server.metrics import Metrics
-from server.sessions.base import SessionEvent, SessionRecord, SessionStore, Status, StoreUnavailable
+from server.sessions.factory import Stores
+from server.sessions.records import SessionEvent, StoreUnavailable, ending_of
 from shared.close_codes import CloseCode
 from shared.messages import By
 from shared.reasons import ENDINGS, EndReason, end_message
@@ -33,15 +37,7 @@ from shared.reasons import ENDINGS, EndReason, end_message
 log = logging.getLogger("loginguard.hub")
 
 _BATCH = 500  # sessions re-checked per store round trip
-
-
-def ending_of(status: Status) -> tuple[EndReason, By | None] | None:
-    """Why a session is over, or None while it is live."""
-    if isinstance(status, SessionRecord):
-        return None
-    if status is None:
-        return EndReason.EXPIRED, None
-    return status.reason, status.by
+_WATCH_EVERY = 1.0  # seconds between checks that the store did not go back in time
 
 
 async def send_ending(ws: Websocket, reason: EndReason, by: By | None) -> None:
@@ -61,8 +57,9 @@ def _consume(future: asyncio.Future[Any]) -> None:
 
 
 class Hub:
-    def __init__(self, store: SessionStore, settings: Settings, metrics: Metrics) -> None:
-        self._store = store
+    def __init__(self, stores: Stores, settings: Settings, metrics: Metrics) -> None:
+        self._store = stores.sessions
+        self._events = stores.events
         self._settings = settings
         self._metrics = metrics
         self._sockets: dict[str, tuple[str, Websocket]] = {}
@@ -98,9 +95,10 @@ class Hub:
     async def run(self) -> None:
         """Run the three loops until cancelled."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._store.listen(self.on_event, self.sweep))
+            group.create_task(self._events.listen(self.on_event, self.sweep))
             group.create_task(self._every(self._settings.recheck_interval, self._sweep_and_purge))
             group.create_task(self._every(self._settings.ping_interval, self.heartbeat))
+            group.create_task(self._every(_WATCH_EVERY, self._watch))
 
     async def _every(self, period: float, job: Any) -> None:
         while True:
@@ -117,11 +115,13 @@ class Hub:
 
     async def _sweep_and_purge(self) -> None:
         await self.sweep()
-        if self._store.self_expiring:
-            return
-        purged = await self._store.purge_expired()
+        purged = await self._store.housekeep()
         if purged:
             log.info("event=expiry_cleanup purged=%d", purged)
+
+    async def _watch(self) -> None:
+        if await self._store.watch():
+            await self.sweep()
 
     async def sweep(self) -> None:
         """Re-check every socket's session; close the ended, refresh the live."""

@@ -9,15 +9,17 @@ from sanic import Request
 
 from server.auth import Passwords, Tokens
 from server.config import Settings
+from server.core.service import SessionService
 from server.hub import Hub
 from server.metrics import Metrics
-from server.sessions.base import SessionStore
+from server.sessions.factory import Stores
 
 
 @dataclass
 class State:
     settings: Settings
-    store: SessionStore
+    stores: Stores
+    service: SessionService
     hub: Hub
     passwords: Passwords
     tokens: Tokens

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from server.auth import Passwords
-from server.sessions.base import SessionStore, StoreUnavailable, User
+from server.sessions.factory import Stores
+from server.sessions.records import Account, StoreUnavailable
 from shared.reasons import EndReason
 
 
@@ -47,12 +48,13 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-async def _run(a: argparse.Namespace, store: SessionStore) -> int:
+async def _run(a: argparse.Namespace, stores: Stores) -> int:
+    accounts = stores.accounts
     if a.cmd == "list":
-        for u in await store.list_users():
+        for u in await accounts.list():
             print(f"{u.username}\t{u.role}\t{'disabled' if u.disabled else 'active'}")
         return 0
-    user = await store.get_user(a.username)
+    user = await accounts.get(a.username)
     if a.cmd == "add":
         if user is not None:
             print(f"user {a.username!r} exists; use passwd", file=sys.stderr)
@@ -62,7 +64,7 @@ async def _run(a: argparse.Namespace, store: SessionStore) -> int:
             print("password must be at least 8 characters", file=sys.stderr)
             return 1
         hashed = Passwords().hash_sync(password)
-        await store.put_user(User(a.username, hashed, "admin" if a.admin else "user"))
+        await accounts.put(Account(a.username, hashed, "admin" if a.admin else "user"))
         print(f"added {a.username}")
         return 0
     if user is None:
@@ -70,14 +72,14 @@ async def _run(a: argparse.Namespace, store: SessionStore) -> int:
         return 1
     if a.cmd == "passwd":
         hashed = Passwords().hash_sync(_read_password(a.password_stdin))
-        await store.put_user(User(user.username, hashed, user.role, user.disabled))
+        await accounts.put(Account(user.username, hashed, user.role, user.disabled))
     elif a.cmd == "disable":
-        await store.put_user(User(user.username, user.password_hash, user.role, True))
-        ended = await store.end_all(user.username, EndReason.DISABLED)
+        await accounts.put(Account(user.username, user.password_hash, user.role, True))
+        ended = await stores.sessions.end_all(user.username, EndReason.DISABLED)
         print(f"disabled {user.username}; ended {len(ended)} session(s)")
         return 0
     else:
-        await store.put_user(User(user.username, user.password_hash, user.role, False))
+        await accounts.put(Account(user.username, user.password_hash, user.role, False))
     print(f"{a.cmd}: {user.username}")
     return 0
 
@@ -101,16 +103,16 @@ def run(argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    from server.sessions.redis import RedisStore
+    from server.sessions.factory import redis_stores
 
     async def go() -> int:
-        store = RedisStore(a.redis_url, prefix=a.redis_prefix)
+        stores = redis_stores(a.redis_url, prefix=a.redis_prefix)
         try:
-            return await _run(a, store)
+            return await _run(a, stores)
         except StoreUnavailable:
             print(f"users: cannot reach Redis at {_without_password(a.redis_url)}", file=sys.stderr)
             return 1
         finally:
-            await store.close()
+            await stores.close()
 
     return asyncio.run(go())

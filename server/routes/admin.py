@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from server.core.results import Authenticated
 from server.errors import ApiError
-from server.guard import Authed, authenticate
+from server.guard import authenticate
 from server.state import State, state
 from shared import paths
 from shared.errors import ErrorCode
 from shared.reasons import EndReason
 
 bp = Blueprint("admin")
-log = logging.getLogger("loginguard.admin")
 _MAX_PAGE = 1000
 
 
-async def _require_admin(request: Request, st: State) -> Authed:
-    authed = await authenticate(request, st.tokens, st.store, st.settings.idle_ttl)
-    user = await st.store.get_user(authed.claims.user)
+async def _require_admin(request: Request, st: State) -> Authenticated:
+    authed = await authenticate(request)
+    user = await st.stores.accounts.get(authed.claims.user)
     if user is None or user.role != "admin" or user.disabled:
         raise ApiError(403, ErrorCode.FORBIDDEN)
     return authed
@@ -39,8 +37,8 @@ async def all_sessions(request: Request) -> HTTPResponse:
     if not 1 <= count <= _MAX_PAGE:
         raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
     try:
-        records, next_cursor = await st.store.scan_sessions(cursor, count)
-    except ValueError:
+        records, next_cursor = await st.stores.sessions.scan_sessions(cursor, count)
+    except (ValueError, OverflowError):
         raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor") from None
     return json(
         {"sessions": [{**r.public(), "user": r.user} for r in records], "next_cursor": next_cursor}
@@ -52,9 +50,7 @@ async def all_sessions(request: Request) -> HTTPResponse:
 async def kick(request: Request, username: str) -> HTTPResponse:
     st = state(request)
     admin = await _require_admin(request, st)
-    if await st.store.get_user(username) is None:
+    if await st.stores.accounts.get(username) is None:
         raise ApiError(404, ErrorCode.NOT_FOUND)
-    ended = await st.store.end_all(username, EndReason.ADMIN)
-    st.metrics.ended.labels(EndReason.ADMIN.value).inc(len(ended))
-    log.info("event=kick user=%s sessions=%d by=%s", username, len(ended), admin.claims.user)
+    ended = await st.service.end_all(username, EndReason.ADMIN, by_admin=admin.claims.user)
     return json({"ended": [r.public() for r in ended]})

@@ -9,7 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from server.sessions.base import SessionStore, StoreUnavailable
+from server.sessions.base import SessionStore
+from server.sessions.records import StoreUnavailable
 from server.state import state
 from shared import paths
 from shared.errors import ErrorCode
@@ -27,10 +28,10 @@ async def healthz(request: Request) -> HTTPResponse:
 @bp.get(paths.READYZ)
 async def readyz(request: Request) -> HTTPResponse:
     try:
-        await state(request).store.ping()
+        await state(request).stores.ping()
     except StoreUnavailable:
         return json({"error": ErrorCode.STORE_UNAVAILABLE.value}, status=503)
-    return json({"status": "ready", "store": state(request).store.name})
+    return json({"status": "ready", "store": state(request).stores.name})
 
 
 async def _count_sessions(store: SessionStore) -> int:
@@ -50,5 +51,5 @@ async def metrics(request: Request) -> HTTPResponse:
         request.app.ctx.counted_at = now
         # On an outage keep the last figure; /readyz reports the outage.
         with contextlib.suppress(StoreUnavailable):
-            st.metrics.active_sessions.set(await _count_sessions(st.store))
+            st.metrics.active_sessions.set(await _count_sessions(st.stores.sessions))
     return raw(st.metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -14,9 +14,8 @@ bp = Blueprint("sessions")
 
 @bp.get(paths.SESSIONS)
 async def my_sessions(request: Request) -> HTTPResponse:
-    st = state(request)
-    authed = await authenticate(request, st.tokens, st.store, st.settings.idle_ttl)
-    sessions = await st.store.sessions_of(authed.claims.user)
+    authed = await authenticate(request)
+    sessions = await state(request).stores.sessions.sessions_of(authed.claims.user)
     return json(
         {"sessions": [{**s.public(), "current": s.jti == authed.claims.jti} for s in sessions]}
     )

@@ -14,16 +14,16 @@ from sanic import Blueprint, Request, Websocket
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
-from server.errors import ApiError, error_json
-from server.guard import bearer, verify
-from server.hub import ending_of, send_ending
-from server.sessions.base import SessionRecord, StoreUnavailable
+from server.core.results import SessionOver
+from server.errors import error_json
+from server.guard import bearer
+from server.hub import send_ending
+from server.sessions.records import StoreUnavailable
 from server.state import state
 from shared import paths
 from shared.close_codes import CloseCode
 from shared.errors import ErrorCode
 from shared.messages import MessageType
-from shared.reasons import REASON_BY_ERROR
 
 bp = Blueprint("ws")
 log = logging.getLogger("loginguard.ws")
@@ -41,28 +41,25 @@ async def check_origin(request: Request) -> HTTPResponse | None:
 
 async def channel(request: Request, ws: Websocket) -> None:
     st = state(request)
-    try:
-        claims = verify(st.tokens, bearer(request))
-    except ApiError as exc:
-        await send_ending(ws, REASON_BY_ERROR[exc.code], None)
+    claims = st.service.claims_of(bearer(request))
+    if isinstance(claims, SessionOver):
+        await send_ending(ws, claims.reason, claims.by)
         return
     # Register before checking: an event published after this line reaches the
     # hub, and anything published before it is already visible to the check.
     st.hub.add(claims.user, claims.jti, ws)
     try:
         try:
-            status = await st.store.check(claims.user, claims.jti, touch_ttl=st.settings.idle_ttl)
+            result = await st.service.check(claims)
         except StoreUnavailable:
             await ws.close(CloseCode.TRY_AGAIN, "session store unavailable")
             return
-        ending = ending_of(status)
-        if ending is not None:
-            await send_ending(ws, *ending)
+        if isinstance(result, SessionOver):
+            await send_ending(ws, result.reason, result.by)
             return
-        assert isinstance(status, SessionRecord)
         hello = {
             "type": MessageType.HELLO.value,
-            "session": status.public(),
+            "session": result.session.public(),
             "heartbeat": st.settings.ping_interval,
         }
         await ws.send(json.dumps(hello))

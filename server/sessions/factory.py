@@ -1,17 +1,82 @@
-"""Pick the store engine from the settings."""
+"""Open one engine's four stores - sessions, events, accounts, attempts - as one bundle."""
 
 from __future__ import annotations
 
-from server.config import Settings
+import time
+from dataclasses import dataclass, field
+
+from server.sessions.accounts import AccountStore
+from server.sessions.attempts import AttemptLimiter
 from server.sessions.base import SessionStore
+from server.sessions.events import EventBus
+from server.sessions.records import Clock
 
 
-def open_store(settings: Settings) -> SessionStore:
+@dataclass
+class Stores:
+    """The stores of one engine, sharing its connections; ``close`` releases them."""
+
+    sessions: SessionStore
+    events: EventBus
+    accounts: AccountStore
+    attempts: AttemptLimiter
+    _close: list[object] = field(default_factory=list, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.sessions.name
+
+    async def ping(self) -> None:
+        await self.sessions.ping()
+
+    async def close(self) -> None:
+        """Release connections. Safe to call twice."""
+        from server.sessions.redis_conn import Link
+
+        for link in self._close:
+            if isinstance(link, Link):
+                await link.close()
+        self._close.clear()
+
+
+def memory_stores(clock: Clock = time.time) -> Stores:
+    """The embedded engine: ONE worker on ONE node only (see :mod:`.memory`)."""
+    from server.sessions.memory import MemoryEvents, MemorySessions
+    from server.sessions.memory_accounts import MemoryAccounts, MemoryAttempts
+
+    accounts, events = MemoryAccounts(), MemoryEvents()
+    attempts = MemoryAttempts(accounts, clock)
+    return Stores(MemorySessions(clock, events, attempts), events, accounts, attempts)
+
+
+def redis_stores(
+    url: str,
+    *,
+    prefix: str = "lg",
+    clock: Clock = time.time,
+    max_connections: int = 32,
+    timeout: float = 2.0,
+    ttl_margin: float = 5.0,
+) -> Stores:
+    """The Redis engine on one server or a cluster (``redis+cluster://``)."""
+    import math
+
+    from server.sessions.keys import Keys
+    from server.sessions.redis import RedisSessions
+    from server.sessions.redis_accounts import RedisAccounts, RedisAttempts
+    from server.sessions.redis_conn import Link
+    from server.sessions.redis_events import RedisEvents
+
+    keys = Keys(prefix)
+    link = Link(url, max_connections=max_connections, timeout=timeout)
+    attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000))
+    sessions = RedisSessions(link, keys, attempts, clock=clock, ttl_margin=ttl_margin)
+    events = RedisEvents(link, keys.channel)
+    return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link])
+
+
+def open_stores(redis_url: str | None, prefix: str) -> Stores:
     """Redis when a URL is configured, else the embedded memory engine."""
-    if settings.redis_url:
-        from server.sessions.redis import RedisStore  # only Redis users import redis
-
-        return RedisStore(settings.redis_url, prefix=settings.redis_prefix)
-    from server.sessions.memory import MemoryStore
-
-    return MemoryStore()
+    if redis_url:
+        return redis_stores(redis_url, prefix=prefix)
+    return memory_stores()

@@ -9,7 +9,11 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:s:<jti>   HASH, one live session
     <prefix>:{u:alice}:t:<jti>   HASH, one tombstone: reason, by (JSON)
     <prefix>:{u:alice}:user      HASH, the account (never expires)
-    <prefix>:rl:{<key>}          HASH, one rate-limit window: n, reset
+    <prefix>:{u:alice}:devices   ZSET, device ids known to the account, scored by last login
+    <prefix>:{u:alice}:rl:u      HASH, the unknown devices' attempt window: n, reset
+    <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
+    <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
+    <prefix>:{epoch}             HASH, the write counter: era, n, reset_at (never expires)
     <prefix>:events              the pub/sub channel of SessionEvents (JSON)
     <prefix>:cache:sessions:...  a cached scan_sessions page (5 s)
 
@@ -59,8 +63,21 @@ class Keys:
         """The user whose index is ``key`` (inverse of :meth:`index`)."""
         return key[len(self.prefix) + len(":{u:") : -len("}:index")]
 
-    def rate(self, key: str) -> str:
-        return f"{self.prefix}:rl:{{{key}}}"
+    def devices(self, user: str) -> str:
+        return self.of_user(user) + "devices"
+
+    def account_bucket(self, user: str) -> str:
+        return self.of_user(user) + "rl:u"
+
+    def device_bucket(self, user: str, device_id: str) -> str:
+        return self.of_user(user) + "rl:d:" + device_id
+
+    def ip_bucket(self, ip: str) -> str:
+        return f"{self.prefix}:rl:{{ip:{ip}}}"
+
+    @property
+    def epoch(self) -> str:
+        return f"{self.prefix}:{{epoch}}"
 
     def scan_page(self, cursor: str, count: int) -> str:
         return f"{self.prefix}:cache:sessions:{cursor}:{count}"

@@ -1,8 +1,9 @@
-"""Embedded engine: everything in this process's memory.
+"""Embedded engine: sessions and their events in this process's memory.
 
 With this store you can only run ONE server worker on ONE node: sessions,
-events and rate limits are invisible to any other process, and all of it is
-gone when the process exits. It exists so that ``make run`` works on a machine
+events and attempt limits are invisible to any other process, and all of it is
+gone when the process exits (a restarted server then answers every earlier
+token with ``server_reset``). It exists so that ``make run`` works on a machine
 with no Redis; production uses :mod:`.redis`.
 """
 
@@ -10,51 +11,75 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
-import time
 from collections.abc import Sequence
 
-from server.sessions.base import (
+from server.sessions.attempts import Reservation
+from server.sessions.base import SessionStore
+from server.sessions.events import EventBus, EventHandler, Resync
+from server.sessions.memory_accounts import MemoryAttempts
+from server.sessions.policy import Policy, decide
+from server.sessions.records import (
     Clock,
-    EventHandler,
     LoginOutcome,
-    Resync,
     SessionEvent,
     SessionRecord,
-    SessionStore,
     Status,
     Tombstone,
-    User,
 )
-from server.sessions.policy import Policy, decide
 from shared.messages import By
 from shared.reasons import EndReason
 
 _SCAN_CACHE_SECONDS = 5.0
 
 
-class MemoryStore(SessionStore):
+class MemoryEvents(EventBus):
+    """In-process delivery: it cannot be lost, so ``resync`` is never needed."""
+
+    def __init__(self) -> None:
+        self._handlers: list[EventHandler] = []
+
+    def publish(self, event: SessionEvent) -> None:
+        # Deliver after the caller's step completes, as a broker would.
+        loop = asyncio.get_running_loop()
+        for handler in list(self._handlers):
+            loop.call_soon(handler, event)
+
+    async def listen(self, handler: EventHandler, resync: Resync) -> None:
+        self._handlers.append(handler)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._handlers.remove(handler)
+
+
+class MemorySessions(SessionStore):
+    """Every method runs without an await in between, so each is atomic."""
+
     name = "memory"
 
-    def __init__(self, clock: Clock = time.time) -> None:
+    def __init__(self, clock: Clock, events: MemoryEvents, attempts: MemoryAttempts) -> None:
         super().__init__(clock)
+        self._events = events
+        self._attempts = attempts
         # user → jti → (record, idle deadline)
         self._live: dict[str, dict[str, tuple[SessionRecord, float]]] = {}
         # (user, jti) → (tombstone, kept until)
         self._tombs: dict[tuple[str, str], tuple[Tombstone, float]] = {}
-        self._users: dict[str, User] = {}
-        self._hits: dict[str, tuple[int, float]] = {}
-        self._handlers: list[EventHandler] = []
         self._scan_cache: dict[tuple[str, int], tuple[float, list[SessionRecord], str]] = {}
 
-    # -- sessions ---------------------------------------------------------------
-
     def _alive(self, user: str) -> dict[str, tuple[SessionRecord, float]]:
-        """The user's sessions after dropping those past their deadline."""
+        """The user's sessions after idle ones became ``expired`` tombstones."""
         now = self.clock()
         held = self._live.get(user, {})
         for jti in [j for j, (_, deadline) in held.items() if deadline <= now]:
-            del held[jti]
+            record = held.pop(jti)[0]
+            if record.expires_at > now:
+                self._tombs[(user, jti)] = (
+                    Tombstone(jti, EndReason.EXPIRED, None),
+                    record.expires_at,
+                )
         if not held:
             self._live.pop(user, None)
         return held
@@ -67,10 +92,12 @@ class MemoryStore(SessionStore):
         max_sessions: int,
         takeover: bool,
         idle_ttl: float,
+        settle: Reservation | None = None,
     ) -> LoginOutcome:
-        # No await between reading and writing: the event loop makes this atomic.
+        if settle is not None:
+            self._attempts.settle(settle)
         held = self._alive(new.user)
-        records = [rec for rec, _ in held.values()]
+        records = [rec for rec, _ in held.values() if rec.jti != new.jti]
         decision = decide(records, new.device_id, policy, max_sessions, takeover)
         if not decision.admit:
             conflicts = tuple(held[j][0] for j in decision.conflicts)
@@ -90,7 +117,7 @@ class MemoryStore(SessionStore):
             return None
         record = entry[0]
         self._tombs[(user, jti)] = (Tombstone(jti, reason, by), record.expires_at)
-        self._publish(SessionEvent(user, jti, reason, by))
+        self._events.publish(SessionEvent(user, jti, reason, by))
         return record
 
     def _check(self, user: str, jti: str, touch_ttl: float | None) -> Status:
@@ -158,58 +185,18 @@ class MemoryStore(SessionStore):
         now = self.clock()
         for tomb_key in [k for k, (_, until) in self._tombs.items() if until <= now]:
             del self._tombs[tomb_key]
-        for hit_key in [k for k, (_, reset) in self._hits.items() if reset <= now]:
-            del self._hits[hit_key]
+        self._attempts.purge()
         self._scan_cache = {k: v for k, v in self._scan_cache.items() if v[0] > now}
         return before - after
+
+    async def housekeep(self) -> int:
+        return await self.purge_expired()
 
     async def footprint(self, user: str) -> int:
         return len(self._live.get(user, {})) + sum(1 for u, _ in self._tombs if u == user)
 
-    # -- events -----------------------------------------------------------------
-
-    def _publish(self, event: SessionEvent) -> None:
-        # Deliver after the caller's step completes, as a broker would.
-        loop = asyncio.get_running_loop()
-        for handler in list(self._handlers):
-            loop.call_soon(handler, event)
-
-    async def listen(self, handler: EventHandler, resync: Resync) -> None:
-        # In-process delivery cannot be lost, so resync is never needed.
-        self._handlers.append(handler)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            self._handlers.remove(handler)
-
-    # -- users ------------------------------------------------------------------
-
-    async def put_user(self, user: User) -> None:
-        self._users[user.username] = user
-
-    async def get_user(self, username: str) -> User | None:
-        return self._users.get(username)
-
-    async def list_users(self) -> list[User]:
-        return [self._users[name] for name in sorted(self._users)]
-
-    # -- rate limits ------------------------------------------------------------
-
-    async def hit(self, key: str, window: float) -> int:
-        now = self.clock()
-        count, reset = self._hits.get(key, (0, 0.0))
-        if reset <= now:
-            count, reset = 0, now + window
-        self._hits[key] = (count + 1, reset)
-        return count + 1
-
-    async def peek(self, key: str) -> tuple[int, float]:
-        count, reset = self._hits.get(key, (0, 0.0))
-        remaining = reset - self.clock()
-        return (count, remaining) if remaining > 0 else (0, 0.0)
-
-    async def clear(self, key: str) -> None:
-        self._hits.pop(key, None)
+    async def watch(self) -> bool:
+        return False  # this memory lives and dies with the process
 
     async def ping(self) -> None:
         return None
@@ -223,7 +210,12 @@ def _decode_cursor(cursor: str) -> tuple[str, str]:
     if cursor in ("", "0"):
         return ("", "")
     try:
-        user, jti = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"bad cursor {cursor!r}") from exc
-    return (str(user), str(jti))
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
+        if len(raw) > 1024:
+            raise ValueError("cursor too long")
+        pair = json.loads(raw)
+    except (ValueError, RecursionError, binascii.Error) as exc:  # UnicodeError is a ValueError
+        raise ValueError("bad cursor") from exc
+    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+        raise ValueError("bad cursor")
+    return (pair[0], pair[1])

@@ -5,16 +5,19 @@ a KEYS/ARGV header) touching only that user's keys, which share the hash tag
 ``{u:<user>}`` (see :mod:`.keys`), so the scripts run unchanged on Redis Cluster
 (a ``redis+cluster://`` URL, see :mod:`.redis_conn`); walks over every user go
 through :mod:`.redis_scan`, node by node. Deadlines are judged by the injectable
-clock passed into the scripts; key TTLs only collect garbage.
+clock passed into the scripts; key TTLs only collect garbage. Every change also
+bumps the write counter of :mod:`.redis_epoch` in the same round trip, so a
+Redis that went back in time is noticed and fails closed.
 
-Not guaranteed: events are Redis pub/sub, delivered at most once (``listen``
+Not guaranteed: events are Redis pub/sub, delivered at most once (the event bus
 resyncs after a reconnect; tombstones stay the truth). Redis must not evict keys
 under memory pressure (``maxmemory-policy noeviction``): a lost index reads as
-"every session of the user ended", which fails closed but signs the user out.
+"every session of the user was reset", which fails closed but signs the user out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -23,20 +26,15 @@ from typing import Any
 from redis.typing import EncodableT
 
 from server.sessions import redis_codec as codec
-from server.sessions import redis_events, redis_scan
-from server.sessions.base import (
-    Clock,
-    EventHandler,
-    LoginOutcome,
-    Resync,
-    SessionRecord,
-    SessionStore,
-    Status,
-    User,
-)
+from server.sessions import redis_scan
+from server.sessions.attempts import KNOWN_DEVICE_TTL, KNOWN_DEVICES, Reservation
+from server.sessions.base import SessionStore
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
+from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status
+from server.sessions.redis_accounts import RedisAttempts
 from server.sessions.redis_conn import Call, Link
+from server.sessions.redis_epoch import Epoch
 from shared.messages import By
 from shared.reasons import EndReason
 
@@ -48,39 +46,36 @@ def _oldest_first(records: list[SessionRecord]) -> list[SessionRecord]:
     return sorted(records, key=lambda r: (r.created_at, r.jti))
 
 
-class RedisStore(SessionStore):
+class RedisSessions(SessionStore):
     """Sessions in Redis, one atomic script per change.
 
-    A login is one EVALSHA; ``check_many`` is one pipelined round trip (per
-    cluster node). At most ``max_connections`` calls are in flight; a dead Redis
-    fails calls within about ``timeout`` seconds with :class:`StoreUnavailable`
-    and is used again, without a restart, once it is back. ``ttl_margin`` seconds
-    are added to every key TTL so Redis never drops a record the clock still
-    considers alive.
+    A login is one round trip: ``login.lua`` pipelined with the epoch bump (and the
+    IP bucket's give-back of its reservation); ``check_many`` is one pipelined
+    round trip (per cluster node). ``ttl_margin`` seconds are added to every key
+    TTL so Redis never drops a record the clock still considers alive.
     """
 
     name = "redis"
-    self_expiring = True  # key TTLs; purge_expired is a whole-keyspace walk
 
     def __init__(
         self,
-        url: str,
+        link: Link,
+        keys: Keys,
+        attempts: RedisAttempts,
         *,
-        prefix: str = "lg",
         clock: Clock = time.time,
-        max_connections: int = 32,
-        timeout: float = 2.0,
         ttl_margin: float = 5.0,
     ) -> None:
         super().__init__(clock)
-        self._keys = Keys(prefix)
-        self._link = Link(url, max_connections=max_connections, timeout=timeout)
+        self._keys = keys
+        self._link = link
+        self._attempts = attempts
+        self._epoch = Epoch(link, keys, clock)
         self._margin_ms = math.ceil(ttl_margin * 1000)
-        self._login = self._link.script("login.lua")
-        self._check = self._link.script("check.lua")
-        self._end = self._link.script("end.lua")
-        self._list = self._link.script("list.lua")
-        self._hit = self._link.script("hit.lua", lib=False)
+        self._login = link.script("login.lua")
+        self._check = link.script("check.lua")
+        self._end = link.script("end.lua")
+        self._list = link.script("list.lua")
 
     # -- sessions ---------------------------------------------------------------
 
@@ -92,24 +87,46 @@ class RedisStore(SessionStore):
         max_sessions: int,
         takeover: bool,
         idle_ttl: float,
+        settle: Reservation | None = None,
     ) -> LoginOutcome:
         now = self.clock()
+        if new.created_at <= self._epoch.reset_at:
+            # Born after the reset by definition, even on a node whose clock is behind.
+            new = dataclasses.replace(new, created_at=self._epoch.reset_at + 0.001)
         by = By(device_name=new.device_name, ip=new.ip, at=now)
-        keys = self._keys
-        args: list[EncodableT] = [keys.of_user(new.user), keys.channel, new.user, now]
+        k = self._keys
+        bucket = k.account_bucket(new.user)
+        if settle is not None:
+            bucket = self._attempts.bucket_of(settle)
+        keys = [k.index(new.user), bucket, k.devices(new.user)]
+        args: list[EncodableT] = [k.of_user(new.user), k.channel, new.user, now]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
-        args += [codec.dump_by(by), self._margin_ms]
-        reply = await self._link.run(self._login, ([keys.index(new.user)], args))
+        args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
+        args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
+        calls = [(self._login, (keys, args)), (self._epoch.script, self._epoch.call("bump"))]
+        if settle is not None and settle.holds_ip:
+            calls.append((self._attempts.bucket, self._attempts.ip_call("give", settle.ip)))
+        replies = await self._link.run_each(calls)
+        if await self._epoch.observe(replies[1]) and int(replies[0][0]):
+            # The store lost writes just before this login: judge it again under
+            # the reset, so that sessions from before the reset cannot block it and
+            # this one is born after it.
+            return await self.login(
+                new, policy=policy, max_sessions=max_sessions, takeover=takeover, idle_ttl=idle_ttl
+            )
+        reply = replies[0]
         admitted, n_ended = int(reply[0]), int(reply[1])
         found = codec.records(new.user, reply[3:])
         ended, conflicts = tuple(found[:n_ended]), tuple(found[n_ended:])
         return LoginOutcome(new if admitted else None, ended, conflicts)
 
     def _check_call(self, user: str, jti: str, now: float, touch_ttl: float | None) -> Call:
+        k = self._keys
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
-        args: list[EncodableT] = [self._keys.of_user(user), jti, now, touch, self._margin_ms]
-        return [self._keys.index(user)], args
+        args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
+        args += [k.channel, user, self._epoch.reset_at]
+        return [k.index(user)], args
 
     async def check(self, user: str, jti: str, *, touch_ttl: float | None = None) -> Status:
         reply = await self._link.run(
@@ -131,7 +148,14 @@ class RedisStore(SessionStore):
         keys = self._keys
         args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
-        return codec.records(user, await self._link.run(self._end, ([keys.index(user)], args)))
+        replies = await self._link.run_each(
+            [
+                (self._end, ([keys.index(user)], args)),
+                (self._epoch.script, self._epoch.call("bump")),
+            ]
+        )
+        await self._epoch.observe(replies[1])
+        return codec.records(user, replies[0])
 
     async def end(
         self, user: str, jti: str, reason: EndReason, by: By | None = None
@@ -145,7 +169,7 @@ class RedisStore(SessionStore):
         return _oldest_first(await self._end_sessions(user, reason, by))
 
     def _list_call(self, user: str, now: float) -> Call:
-        return [self._keys.index(user)], [self._keys.of_user(user), now]
+        return [self._keys.index(user)], [self._keys.of_user(user), now, self._margin_ms]
 
     async def sessions_of(self, user: str) -> list[SessionRecord]:
         reply = await self._link.run(self._list, self._list_call(user, self.clock()))
@@ -190,62 +214,20 @@ class RedisStore(SessionStore):
             if cursor == redis_scan.DONE:
                 return purged
 
+    async def housekeep(self) -> int:
+        return 0  # keys expire by themselves; see the SessionStore contract
+
     async def footprint(self, user: str) -> int:
-        account = self._keys.account(user)
         pattern = self._keys.user_pattern(user)
         found = await redis_scan.every(self._link, match=pattern, count=_SCAN_BATCH)
-        return sum(1 for key in found if key != account)
+        of_user = self._keys.of_user(user)
+        sessions = ("index", "s:", "t:")
+        return sum(1 for key in found if key[len(of_user) :].startswith(sessions))
 
-    # -- events -----------------------------------------------------------------
-
-    async def listen(self, handler: EventHandler, resync: Resync) -> None:
-        await redis_events.listen(self._link, self._keys.channel, handler, resync)
-
-    # -- users ------------------------------------------------------------------
-
-    async def put_user(self, user: User) -> None:
-        async with self._link.io() as r:
-            await r.hset(self._keys.account(user.username), mapping=codec.user_fields(user))
-
-    async def get_user(self, username: str) -> User | None:
-        async with self._link.io() as r:
-            fields = await r.hgetall(self._keys.account(username))
-        return codec.user_of({str(k): str(v) for k, v in fields.items()})
-
-    async def list_users(self) -> list[User]:
-        pattern = self._keys.account_pattern
-        found = await redis_scan.every(self._link, match=pattern, count=_SCAN_BATCH)
-        async with self._link.io() as r, r.pipeline(transaction=False) as pipe:
-            for key in found:
-                pipe.hgetall(key)
-            replies = await pipe.execute()  # in order, whichever node holds each key
-        users = [user for user in map(codec.user_of, replies) if user is not None]
-        return sorted(users, key=lambda u: u.username)
-
-    # -- rate limits ------------------------------------------------------------
-
-    async def hit(self, key: str, window: float) -> int:
-        now = self.clock()
-        ttl_ms = math.ceil(window * 1000) + self._margin_ms
-        args: list[EncodableT] = [now, now + window, ttl_ms]
-        return int(await self._link.run(self._hit, ([self._keys.rate(key)], args)))
-
-    async def peek(self, key: str) -> tuple[int, float]:
-        async with self._link.io() as r:
-            count, reset = await r.hmget(self._keys.rate(key), ["n", "reset"])
-        if count is None or reset is None:
-            return (0, 0.0)
-        remaining = float(reset) - self.clock()
-        return (int(count), remaining) if remaining > 0 else (0, 0.0)
-
-    async def clear(self, key: str) -> None:
-        async with self._link.io() as r:
-            await r.unlink(self._keys.rate(key))
+    async def watch(self) -> bool:
+        return await self._epoch.watch()
 
     # -- lifecycle --------------------------------------------------------------
 
     async def ping(self) -> None:
         await self._link.ping()
-
-    async def close(self) -> None:
-        await self._link.close()

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from redis.typing import EncodableT, FieldT
 
-from server.sessions.base import Role, SessionEvent, SessionRecord, Status, Tombstone, User
+from server.sessions.records import Account, Role, SessionEvent, SessionRecord, Status, Tombstone
 from shared.messages import By
 from shared.reasons import EndReason
 
@@ -80,7 +80,7 @@ def load_page(text: str, now: float) -> tuple[list[SessionRecord], str] | None:
     return [SessionRecord(**r) for r in data["sessions"]], str(data["next"])
 
 
-def user_fields(user: User) -> dict[FieldT, EncodableT]:
+def account_fields(user: Account) -> dict[FieldT, EncodableT]:
     return {
         "username": user.username,
         "password_hash": user.password_hash,
@@ -89,11 +89,11 @@ def user_fields(user: User) -> dict[FieldT, EncodableT]:
     }
 
 
-def user_of(fields: Mapping[str, str]) -> User | None:
+def account_of(fields: Mapping[str, str]) -> Account | None:
     """The account in an HGETALL reply; None for the empty reply of a missing key."""
     if not fields:
         return None
-    return User(
+    return Account(
         username=fields["username"],
         password_hash=fields["password_hash"],
         role=cast(Role, fields["role"]),

@@ -28,7 +28,7 @@ from redis.commands.core import AsyncScript
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.typing import EncodableT
 
-from server.sessions.base import StoreUnavailable
+from server.sessions.records import StoreUnavailable
 
 #: Errors meaning "Redis is not there (or not writable) right now" → 503, retry later.
 UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -213,6 +213,29 @@ class Link:
                         raise
                     script.sha = await client.script_load(script.script)
         raise AssertionError("unreachable")
+
+    async def run_each(self, calls: Sequence[tuple[AsyncScript, Call]]) -> list[Any]:
+        """Run different scripts, each once, pipelined in one round trip (per node).
+
+        A call answered NOSCRIPT (the script cache is empty after a restart) did
+        not run: its script is loaded and that call alone is sent again, so a
+        script that is not idempotent never runs twice. Any other error of a call
+        is raised after the others completed.
+        """
+        async with self.io() as client:
+            async with client.pipeline(transaction=False) as pipe:
+                for script, (keys, args) in calls:
+                    pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                replies = await pipe.execute(raise_on_error=False)
+            for i, reply in enumerate(replies):
+                if isinstance(reply, rx.NoScriptError):
+                    script, (keys, args) = calls[i]
+                    script.sha = await client.script_load(script.script)
+                    replies[i] = await client.evalsha(script.sha, len(keys), *keys, *args)
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            return list(replies)
 
     # -- nodes ----------------------------------------------------------------------
 

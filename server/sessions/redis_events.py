@@ -1,4 +1,4 @@
-"""The Redis engine's event subscription: one pub/sub connection per process.
+"""The Redis event bus: one pub/sub connection per process.
 
 On a cluster the subscription is a plain connection to any one node: classic
 (not sharded) PUBLISH reaches every node of the cluster.
@@ -14,10 +14,22 @@ from redis import exceptions as rx
 from redis.backoff import ExponentialWithJitterBackoff
 
 from server.sessions import redis_codec as codec
-from server.sessions.base import EventHandler, Resync, StoreUnavailable
+from server.sessions.events import EventBus, EventHandler, Resync
+from server.sessions.records import StoreUnavailable
 from server.sessions.redis_conn import Link
 
 log = logging.getLogger("loginguard.store")
+
+
+class RedisEvents(EventBus):
+    """Events of the sessions under one key prefix, from Redis pub/sub."""
+
+    def __init__(self, link: Link, channel: str) -> None:
+        self._link = link
+        self._channel = channel
+
+    async def listen(self, handler: EventHandler, resync: Resync) -> None:
+        await listen(self._link, self._channel, handler, resync)
 
 
 async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync) -> None:

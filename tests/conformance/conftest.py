@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from server.sessions.base import LoginOutcome, SessionRecord, SessionStore
+from server.sessions.base import SessionStore
+from server.sessions.factory import Stores, memory_stores, redis_stores
 from server.sessions.policy import Policy
+from server.sessions.records import LoginOutcome, SessionRecord
 from tests.conformance.helpers import IDLE, LIFETIME, FakeClock, Login
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import REDIS_TEST_URL
@@ -25,28 +27,28 @@ def clock() -> FakeClock:
         pytest.param("redis-cluster", marks=pytest.mark.redis),
     ]
 )
-async def store(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[SessionStore]:
-    """A fresh, empty store of each engine, reading the fake clock."""
-    engine: SessionStore
+async def stores(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[Stores]:
+    """Fresh, empty stores of each engine, reading the fake clock."""
+    engine: Stores
     if request.param == "memory":
-        from server.sessions.memory import MemoryStore
-
-        engine = MemoryStore(clock=clock)
+        engine = memory_stores(clock)
     elif request.param == "redis":
-        from server.sessions.redis import RedisStore
-
         # redis_prefix (tests/conftest.py) deletes this prefix's keys afterwards.
         prefix = request.getfixturevalue("redis_prefix")
-        engine = RedisStore(REDIS_TEST_URL, prefix=prefix, clock=clock)
+        engine = redis_stores(REDIS_TEST_URL, prefix=prefix, clock=clock)
     else:
-        from server.sessions.redis import RedisStore
-
         # A private cluster for the session; cluster_prefix deletes its keys afterwards.
         cluster: RedisCluster = request.getfixturevalue("redis_cluster")
         prefix = request.getfixturevalue("cluster_prefix")
-        engine = RedisStore(cluster.url, prefix=prefix, clock=clock)
+        engine = redis_stores(cluster.url, prefix=prefix, clock=clock)
     yield engine
     await engine.close()
+
+
+@pytest.fixture
+def store(stores: Stores) -> SessionStore:
+    """The session store of each engine."""
+    return stores.sessions
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import itertools
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from server.sessions.base import LoginOutcome, SessionEvent, SessionRecord, SessionStore
+from server.sessions.factory import Stores
 from server.sessions.policy import Policy
+from server.sessions.records import LoginOutcome, SessionEvent, SessionRecord
 from shared.reasons import EndReason
 
 IDLE = 1800.0  # default idle TTL of a test login, seconds
@@ -50,10 +51,11 @@ class Login(Protocol):
 
 
 class Listener:
-    """Collects what ``store.listen`` delivers; counts resyncs."""
+    """Collects what ``stores.events.listen`` delivers; counts resyncs."""
 
-    def __init__(self, store: SessionStore) -> None:
-        self.store = store
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+        self.store = stores.sessions
         self.events: asyncio.Queue[SessionEvent] = asyncio.Queue()
         self.resyncs = 0
         self.resynced = asyncio.Event()
@@ -97,10 +99,10 @@ class Listener:
 
 
 @contextlib.asynccontextmanager
-async def listening(store: SessionStore) -> AsyncIterator[Listener]:
-    """``store.listen`` running in a task, ready to deliver; cancelled afterwards."""
-    listener = Listener(store)
-    task = asyncio.create_task(store.listen(listener.handle, listener.resync))
+async def listening(stores: Stores) -> AsyncIterator[Listener]:
+    """``stores.events.listen`` running in a task, ready to deliver; cancelled afterwards."""
+    listener = Listener(stores)
+    task = asyncio.create_task(stores.events.listen(listener.handle, listener.resync))
     try:
         await listener.ready()
         yield listener

@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 
-from server.sessions.base import SessionEvent, SessionStore, Tombstone
+from server.sessions.base import SessionStore
+from server.sessions.factory import Stores
+from server.sessions.records import SessionEvent, Tombstone
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, Listener, Login, listening
@@ -53,10 +55,10 @@ async def test_end_all_ends_every_session_once(
 
 
 async def test_events_reach_the_listener(
-    store: SessionStore, login: Login, clock: FakeClock
+    stores: Stores, store: SessionStore, login: Login, clock: FakeClock
 ) -> None:
     """Displacement, end and end_all each publish one event; a repeated end publishes none."""
-    async with listening(store) as listener:
+    async with listening(stores) as listener:
         await login("a")
         clock.advance(5)
         await login("b", ip="10.0.0.2")
@@ -72,10 +74,10 @@ async def test_events_reach_the_listener(
         assert await listener.next() == SessionEvent("bob", "c", EndReason.ADMIN, None)
 
 
-async def test_listen_stops_when_cancelled(store: SessionStore) -> None:
+async def test_listen_stops_when_cancelled(stores: Stores) -> None:
     """A listen task ends promptly, as cancelled, when it is cancelled."""
-    listener = Listener(store)
-    task = asyncio.create_task(store.listen(listener.handle, listener.resync))
+    listener = Listener(stores)
+    task = asyncio.create_task(stores.events.listen(listener.handle, listener.resync))
     await asyncio.sleep(0.05)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

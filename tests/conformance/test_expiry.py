@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from server.sessions.base import SessionStore, Tombstone
+from server.sessions.base import SessionStore
+from server.sessions.records import SessionRecord, Tombstone
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, Login
 
 
-async def test_idle_expiry_leaves_nothing(
+async def test_idle_expiry_leaves_an_expired_tombstone_until_the_token_ends(
     store: SessionStore, login: Login, clock: FakeClock
 ) -> None:
-    """A session idle past its deadline checks as None and leaves no record behind."""
-    await login("a", idle_ttl=60)
+    """A session idle past its deadline checks as ``expired`` until its token's end, then None."""
+    await login("a", idle_ttl=60, lifetime=600)
     clock.advance(59)
-    assert await store.check("alice", "a") is not None
+    assert isinstance(await store.check("alice", "a"), SessionRecord)
     clock.advance(2)
-    assert await store.check("alice", "a") is None
+    assert await store.check("alice", "a") == Tombstone("a", EndReason.EXPIRED, None)
     assert await store.sessions_of("alice") == []
+    clock.advance(540)
+    assert await store.check("alice", "a") is None
+    await store.purge_expired()
     assert await store.footprint("alice") == 0
 
 
 async def test_purge_removes_expired_sessions_nobody_checked(
     store: SessionStore, login: Login, clock: FakeClock
 ) -> None:
-    """After idle expiry, purge_expired leaves a footprint of zero without any check."""
-    await login("a", idle_ttl=60)
+    """purge_expired turns idle sessions into tombstones and drops them after the token's end."""
+    await login("a", idle_ttl=60, lifetime=600)
     assert await store.footprint("alice") > 0
     clock.advance(61)
+    assert await store.purge_expired() == 1
+    assert await store.sessions_of("alice") == []
+    clock.advance(540)
     await store.purge_expired()
     assert await store.footprint("alice") == 0
 
@@ -41,7 +48,7 @@ async def test_touch_extends_the_idle_deadline(
     clock.advance(50)  # 100 s after login: past the first deadline, before the new one
     assert await store.check("alice", "a") is not None
     clock.advance(11)
-    assert await store.check("alice", "a") is None
+    assert await store.check("alice", "a") == Tombstone("a", EndReason.EXPIRED, None)
 
 
 async def test_touch_never_extends_past_expires_at(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.sessions.base import SessionEvent, SessionRecord, SessionStore
+from server.sessions.base import SessionStore
+from server.sessions.factory import Stores
+from server.sessions.records import SessionEvent, SessionRecord
 from shared.reasons import EndReason
 from tests.conformance.helpers import LIFETIME, FakeClock, Login, listening
 
@@ -69,7 +71,7 @@ async def test_a_page_is_cached_for_five_seconds(
 
 @pytest.mark.parametrize("user", ["we*ird?[x]\\{u", "김철수", "a b:c"])
 async def test_unusual_usernames_work_everywhere(
-    store: SessionStore, login: Login, clock: FakeClock, user: str
+    stores: Stores, store: SessionStore, login: Login, clock: FakeClock, user: str
 ) -> None:
     """Usernames with glob characters, braces or non-ASCII text are listed, counted and ended."""
     await login("x", user="we")  # a neighbour whose name is a prefix of the first one
@@ -81,7 +83,7 @@ async def test_unusual_usernames_work_everywhere(
     assert cursor == "0"
     assert out.admitted in page
     assert await store.footprint(user) > 0
-    async with listening(store) as listener:
+    async with listening(stores) as listener:
         await store.end(user, "b", EndReason.ADMIN)
         assert await listener.next() == SessionEvent(user, "b", EndReason.ADMIN, None)
     clock.advance(LIFETIME + 1)

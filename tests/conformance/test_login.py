@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from server.sessions.base import SessionStore, Tombstone
+from server.sessions.base import SessionStore
 from server.sessions.policy import Policy
+from server.sessions.records import Tombstone
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, Login
@@ -107,13 +108,13 @@ async def test_same_device_relogin_replaces_even_under_reject(
 async def test_expired_sessions_neither_conflict_nor_count_as_displaced(
     store: SessionStore, login: Login, clock: FakeClock
 ) -> None:
-    """A session past its idle deadline is dropped at the next login, silently."""
+    """A session past its idle deadline is no conflict at the next login: it reads as expired."""
     await login("a", idle_ttl=60)
     clock.advance(61)
     out = await login("b", policy=Policy.REJECT)
     assert out.admitted is not None
     assert (out.ended, out.conflicts) == ((), ())
-    assert await store.check("alice", "a") is None
+    assert await store.check("alice", "a") == Tombstone("a", EndReason.EXPIRED, None)
 
 
 async def test_accounts_do_not_share_sessions(store: SessionStore, login: Login) -> None:

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 import redis.asyncio as aioredis
 
-from server.sessions.base import SessionRecord, StoreUnavailable, Tombstone, User
+from server.sessions.attempts import Limits
+from server.sessions.factory import Stores, redis_stores
 from server.sessions.policy import Policy
-from server.sessions.redis import RedisStore
+from server.sessions.records import Account, SessionRecord, StoreUnavailable, Tombstone
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, listening
@@ -21,6 +22,7 @@ from tests.support.server import REDIS_TEST_URL, free_port, timeout
 pytestmark = pytest.mark.redis
 
 FAIL_FAST = 3.0  # seconds within which a dead Redis must be reported
+LIMITS = Limits(per_account=10, per_device=10, per_ip=50, window=60)
 
 
 @pytest.fixture
@@ -34,19 +36,21 @@ def _record(clock: FakeClock, jti: str, user: str = "alice") -> SessionRecord:
     return SessionRecord(user, jti, f"dev-{jti}", f"PC {jti}", "10.0.0.1", clock(), clock() + 3600)
 
 
-async def _login(store: RedisStore, record: SessionRecord) -> None:
-    await store.login(record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60)
+async def _login(store: Stores, record: SessionRecord) -> None:
+    await store.sessions.login(
+        record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60
+    )
 
 
 async def test_nothing_listening_fails_fast() -> None:
     """A store pointed at a port nobody listens on raises StoreUnavailable within seconds."""
-    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", prefix="lgtest-dead")
+    store = redis_stores(f"redis://127.0.0.1:{free_port()}/0", prefix="lgtest-dead")
     started = time.monotonic()
     try:
         with pytest.raises(StoreUnavailable):
             await store.ping()
         with pytest.raises(StoreUnavailable):
-            await store.check("alice", "a")
+            await store.sessions.check("alice", "a")
     finally:
         await store.close()
     assert time.monotonic() - started < FAIL_FAST
@@ -56,14 +60,14 @@ async def test_outage_fails_fast_and_recovers_without_restart(
     private_redis: RedisProcess, clock: FakeClock
 ) -> None:
     """While Redis is down every call is StoreUnavailable; once it is back the same store works."""
-    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    store = redis_stores(private_redis.url, prefix="lg", clock=clock)
     try:
         await _login(store, _record(clock, "a"))
         await asyncio.to_thread(private_redis.stop)
         calls: list[Callable[[], Awaitable[object]]] = [
             store.ping,
-            lambda: store.check("alice", "a"),
-            lambda: store.check_many([("alice", "a")]),
+            lambda: store.sessions.check("alice", "a"),
+            lambda: store.sessions.check_many([("alice", "a")]),
             lambda: _login(store, _record(clock, "b")),
         ]
         for call in calls:
@@ -78,7 +82,7 @@ async def test_outage_fails_fast_and_recovers_without_restart(
         await _login(store, _record(clock, "d"))
         # check.lua is not loaded on the new server: the pipeline must recover.
         by = By(device_name="PC d", ip="10.0.0.1", at=clock())
-        assert await store.check_many([("alice", "c"), ("alice", "d")]) == [
+        assert await store.sessions.check_many([("alice", "c"), ("alice", "d")]) == [
             Tombstone("c", EndReason.DISPLACED, by),
             _record(clock, "d"),
         ]
@@ -90,7 +94,7 @@ async def test_listen_resyncs_after_redis_comes_back(
     private_redis: RedisProcess, clock: FakeClock
 ) -> None:
     """The subscription survives a Redis restart, awaiting resync once it is back."""
-    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    store = redis_stores(private_redis.url, prefix="lg", clock=clock)
     try:
         async with listening(store) as listener:
             assert listener.resyncs == 0
@@ -118,21 +122,33 @@ async def admin() -> AsyncIterator[aioredis.Redis]:
 async def test_every_session_key_carries_the_user_hash_tag_and_a_ttl(
     redis_prefix: str, admin: aioredis.Redis, clock: FakeClock
 ) -> None:
-    """All of a user's keys share {u:<user>}; all but the account expire on their own."""
-    store = RedisStore(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
+    """All of a user's keys share {u:<user>}; all but the account and the epoch expire."""
+    store = redis_stores(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
     try:
-        await store.put_user(User("alice", "$argon2id$h"))
+        await store.accounts.put(Account("alice", "$argon2id$h"))
         await _login(store, _record(clock, "a"))
         await _login(store, _record(clock, "b"))  # displaces "a"
-        await store.hit("login:alice", 60)
+        ticket = await store.attempts.reserve("alice", "dev-c", "10.0.0.1", LIMITS)
+        assert ticket.reservation is not None
+        await store.sessions.login(
+            _record(clock, "c"),
+            policy=Policy.DISPLACE,
+            max_sessions=1,
+            takeover=False,
+            idle_ttl=60,
+            settle=ticket.reservation,
+        )
         keys = sorted([k async for k in admin.scan_iter(match=f"{redis_prefix}:*")])
-        user_keys = [k for k in keys if ":rl:" not in k]
-        assert len(user_keys) == 4  # index, session b, tombstone a, account
+        epoch = f"{redis_prefix}:{{epoch}}"
+        ip_bucket = f"{redis_prefix}:rl:{{ip:10.0.0.1}}"
+        user_keys = [k for k in keys if k not in (epoch, ip_bucket)]
+        # index, session c, tombstones a and b, account, devices, the account's bucket
+        assert len(user_keys) == 7, user_keys
         assert all(k.startswith(f"{redis_prefix}:{{u:alice}}:") for k in user_keys)
         account = f"{redis_prefix}:{{u:alice}}:user"
         for key in keys:
             ttl = await admin.pttl(key)
-            assert ttl == -1 if key == account else ttl > 0, key
+            assert ttl == -1 if key in (account, epoch) else ttl > 0, key
     finally:
         await store.close()
 
@@ -141,14 +157,15 @@ async def test_index_lives_as_long_as_its_longest_record(
     redis_prefix: str, admin: aioredis.Redis, clock: FakeClock
 ) -> None:
     """The index expires with the tombstone that outlives every session, plus the margin."""
-    store = RedisStore(REDIS_TEST_URL, prefix=redis_prefix, clock=clock, ttl_margin=5)
+    store = redis_stores(REDIS_TEST_URL, prefix=redis_prefix, clock=clock, ttl_margin=5)
     try:
         await _login(store, _record(clock, "a"))  # expires_at = now + 3600
         await _login(store, _record(clock, "b"))  # idle deadline now + 60
         ttl = await admin.pttl(f"{redis_prefix}:{{u:alice}}:index")
         assert 3600_000 < ttl <= 3605_000
+        # An idle session becomes an "expired" tombstone until its expires_at.
         session_ttl = await admin.pttl(f"{redis_prefix}:{{u:alice}}:s:b")
-        assert 60_000 < session_ttl <= 65_000
+        assert 3600_000 < session_ttl <= 3605_000
     finally:
         await store.close()
 
@@ -181,15 +198,16 @@ async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
 async def test_login_and_check_many_send_only_evalsha(
     private_redis: RedisProcess, clock: FakeClock
 ) -> None:
-    """A warm login is one EVALSHA; check_many is one EVALSHA per pair and nothing else."""
-    store = RedisStore(private_redis.url, prefix="lg", clock=clock)
+    """A warm login is two EVALSHAs (the login, the epoch bump) in one round trip;
+    check_many is one EVALSHA per pair and nothing else."""
+    store = redis_stores(private_redis.url, prefix="lg", clock=clock)
     try:
         await _login(store, _record(clock, "warm-up"))
-        await store.check("alice", "warm-up")
+        await store.sessions.check("alice", "warm-up")
         sent = await _commands_sent(private_redis.url, _login(store, _record(clock, "a")))
-        assert sent == ["EVALSHA"]
+        assert sent == ["EVALSHA", "EVALSHA"]
         refs = [("alice", "a"), ("alice", "warm-up"), ("bob", "x")]
-        sent = await _commands_sent(private_redis.url, store.check_many(refs))
+        sent = await _commands_sent(private_redis.url, store.sessions.check_many(refs))
         assert sent == ["EVALSHA"] * 3
     finally:
         await store.close()

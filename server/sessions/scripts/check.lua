@@ -8,22 +8,27 @@
 -- ARGV[4]  touch: the new idle deadline now + touch_ttl (capped here at expires_at),
 --          or "" to leave the deadline alone
 -- ARGV[5]  TTL margin, milliseconds
+-- ARGV[6]  event channel    ARGV[7]  user
+-- ARGV[8]  reset_at: a live session created before it ends as "server_reset" (0: none)
 --
--- A session or tombstone past its deadline is deleted on sight and reported as nil.
+-- A session past its idle deadline becomes an "expired" tombstone on sight; a
+-- tombstone past its end is deleted and reported as nil.
 -- Returns {"s", device_id, device_name, ip, created_at, expires_at} for a live
 -- session, {"t", reason, by} for a tombstone (by: JSON or "null"), or nil.
 
 local index, P, jti = KEYS[1], ARGV[1], ARGV[2]
 local now, touch, margin = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 
-local f = live(index, P, jti, now)
+local f = live(index, P, jti, now, margin)
+if f and from_before_reset(f, tonumber(ARGV[8])) then
+  finish(index, P, ARGV[6], ARGV[7], jti, f, 'server_reset', 'null', now, margin)
+  return {'t', 'server_reset', 'null'}
+end
 if f then
   if touch ~= '' then
     local deadline = touch
     if tonumber(f[5]) < tonumber(touch) then deadline = f[5] end
     redis.call('ZADD', index, deadline, 's:' .. jti)
-    redis.call('PEXPIRE', P .. 's:' .. jti, ttl_ms(tonumber(deadline), now, margin))
-    expire_index(index, now, margin)
   end
   return {'s', f[1], f[2], f[3], f[4], f[5]}
 end

@@ -10,7 +10,7 @@
 -- ARGV[7]  TTL margin, milliseconds
 -- ARGV[8]  the jti to end; absent to end every live session of the user
 --
--- Each ended session is deleted, tombstoned until its expires_at and its event
+-- Each ended session is tombstoned until its expires_at and its event
 -- PUBLISHed. Sessions that are unknown, already ended or expired are skipped
 -- silently (nothing is published for them).
 -- Returns 6 strings per ended session: jti, device_id, device_name, ip, created_at,
@@ -29,7 +29,7 @@ end
 
 local out = {}
 for _, jti in ipairs(jtis) do
-  local f = live(index, P, jti, now)
+  local f = live(index, P, jti, now, margin)
   if f then
     finish(index, P, channel, user, jti, f, reason, by, now, margin)
     push_record(out, jti, f)

@@ -1,4 +1,4 @@
--- lib.lua: helpers shared by the session scripts. RedisStore prepends this file to
+-- lib.lua: helpers shared by the session scripts. RedisSessions prepends this file to
 -- login.lua, check.lua, end.lua and list.lua when it registers them; it is not a
 -- script of its own. Every script is registered with a "#!lua" first line
 -- (redis_conn.Link.script), so a cluster refuses any access outside one hash slot.
@@ -8,9 +8,10 @@
 --                      "t:<jti>" scored by the tombstone's end (the session's expires_at)
 --   P .. member  HASH  the record of that member, P being "<prefix>:{u:<user>}:"
 -- Deadlines are compared with the caller's clock ("now" in ARGV), never Redis TIME.
--- Key TTLs are only a garbage-collection backstop: each is set to the deadline
--- relative to now plus a margin, so Redis never drops a record the clock still
--- considers alive.
+-- Key TTLs are only a garbage-collection backstop: each is set to the record's last
+-- possible moment (a session's expires_at, since an idle session becomes an
+-- "expired" tombstone until then) relative to now plus a margin, so Redis never
+-- drops a record the clock still considers alive.
 
 local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at'}
 
@@ -19,34 +20,71 @@ local function ttl_ms(deadline, now, margin)
   return math.max(math.ceil((deadline - now) * 1000), 1) + margin
 end
 
--- Delete every record whose deadline is <= now; return how many were sessions.
-local function prune(index, P, now_s)
+-- Extend (never shorten) the TTL of `key` to cover `deadline`.
+local function extend(key, deadline, now, margin)
+  local want = ttl_ms(deadline, now, margin)
+  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, want) end
+end
+
+-- Turn the live session `jti` (fields f) into a tombstone: reason, by (JSON or
+-- "null"), kept until its expires_at. Returns false when the session is past its
+-- absolute end anyway (then nothing is kept).
+local function bury(index, P, jti, f, reason, by, now, margin)
+  local expires_at = f[5]
+  redis.call('DEL', P .. 's:' .. jti)
+  redis.call('ZREM', index, 's:' .. jti)
+  if tonumber(expires_at) <= now then return false end
+  redis.call('HSET', P .. 't:' .. jti, 'reason', reason, 'by', by)
+  redis.call('PEXPIRE', P .. 't:' .. jti, ttl_ms(tonumber(expires_at), now, margin))
+  redis.call('ZADD', index, expires_at, 't:' .. jti)
+  return true
+end
+
+-- Tombstones and expired sessions past their deadline go; sessions idle past their
+-- deadline become "expired" tombstones. Returns how many sessions ended so.
+local function prune(index, P, now_s, margin)
+  local now = tonumber(now_s)
   local gone = redis.call('ZRANGEBYSCORE', index, '-inf', now_s)
   local sessions = 0
   for _, member in ipairs(gone) do
-    redis.call('DEL', P .. member)
-    if string.sub(member, 1, 2) == 's:' then sessions = sessions + 1 end
+    if string.sub(member, 1, 2) == 's:' then
+      sessions = sessions + 1
+      local f = redis.call('HMGET', P .. member, unpack(FIELDS))
+      if f[1] then
+        bury(index, P, string.sub(member, 3), f, 'expired', 'null', now, margin)
+      else
+        redis.call('ZREM', index, member)
+      end
+    else
+      redis.call('DEL', P .. member)
+      redis.call('ZREM', index, member)
+    end
   end
-  if #gone > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', now_s) end
   return sessions
 end
 
--- The index lives exactly as long as its longest-lived member.
-local function expire_index(index, now, margin)
+-- The index lives as long as its longest-lived record (extend-only).
+local function expire_index(index, now, margin, at_least)
   local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if last[2] then redis.call('PEXPIRE', index, ttl_ms(tonumber(last[2]), now, margin)) end
+  local deadline = at_least or 0
+  if last[2] and tonumber(last[2]) > deadline then deadline = tonumber(last[2]) end
+  if deadline > 0 then extend(index, deadline, now, margin) end
 end
 
--- The fields (FIELDS order) of a live session, or nil. A session past its deadline,
--- or whose hash the TTL backstop already took, is deleted on sight.
-local function live(index, P, jti, now)
+-- The fields (FIELDS order) of a live session, or nil. A session past its idle
+-- deadline becomes an "expired" tombstone on sight; one whose hash the TTL backstop
+-- already took is forgotten.
+local function live(index, P, jti, now, margin)
   local member = 's:' .. jti
   local deadline = redis.call('ZSCORE', index, member)
   if not deadline then return nil end
   local f = redis.call('HMGET', P .. member, unpack(FIELDS))
-  if tonumber(deadline) > now and f[1] then return f end
-  redis.call('DEL', P .. member)
-  redis.call('ZREM', index, member)
+  if not f[1] then
+    redis.call('ZREM', index, member)
+    return nil
+  end
+  if tonumber(deadline) > now then return f end
+  bury(index, P, jti, f, 'expired', 'null', now, margin)
   return nil
 end
 
@@ -56,18 +94,19 @@ local function push_record(out, jti, f)
   for i = 1, #FIELDS do table.insert(out, f[i]) end
 end
 
--- End a live session: delete it, keep a tombstone until its expires_at, publish.
+-- End a live session: tombstone it until its expires_at and publish its event.
 -- `by` is a JSON object or the JSON literal null. The caller refreshes the index TTL.
 local function finish(index, P, channel, user, jti, f, reason, by, now, margin)
-  local expires_at = f[5]
-  redis.call('DEL', P .. 's:' .. jti)
-  redis.call('ZREM', index, 's:' .. jti)
-  redis.call('HSET', P .. 't:' .. jti, 'reason', reason, 'by', by)
-  redis.call('PEXPIRE', P .. 't:' .. jti, ttl_ms(tonumber(expires_at), now, margin))
-  redis.call('ZADD', index, expires_at, 't:' .. jti)
+  bury(index, P, jti, f, reason, by, now, margin)
   -- Built by hand so that `by` (and its float "at") passes through byte for byte.
   redis.call('PUBLISH', channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
     .. cjson.encode(jti) .. ',"reason":' .. cjson.encode(reason) .. ',"by":' .. by .. '}')
+end
+
+-- A live session created before a detected store reset (reset_at, 0 when none)
+-- may be one the lost writes had ended: it ends as "server_reset".
+local function from_before_reset(f, reset_at)
+  return reset_at > 0 and tonumber(f[4]) < reset_at
 end
 
 -- Byte-wise "<" as Python compares str (Lua's "<" follows the server's locale).
@@ -78,4 +117,3 @@ local function bytes_lt(a, b)
   end
   return #a < #b
 end
-

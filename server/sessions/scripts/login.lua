@@ -2,6 +2,8 @@
 -- as one atomic step. lib.lua is prepended.
 --
 -- KEYS[1]  <prefix>:{u:<user>}:index
+-- KEYS[2]  the attempt bucket holding this login's reservation (see reserve.lua)
+-- KEYS[3]  <prefix>:{u:<user>}:devices  ZSET of known device ids scored by last login
 -- ARGV[1]  the user's key prefix "<prefix>:{u:<user>}:" (same hash slot as KEYS[1])
 -- ARGV[2]  event channel
 -- ARGV[3]  user
@@ -13,30 +15,50 @@
 -- ARGV[13] max_sessions     ARGV[14] takeover: "1" | "0"
 -- ARGV[15] by: JSON {device_name, ip, at} naming the new device, for tombstones/events
 -- ARGV[16] TTL margin, milliseconds
+-- ARGV[17] reset_at: sessions created before it end as "server_reset" (0: none)
+-- ARGV[18] settle: "1" to give back the reservation in KEYS[2] and remember the
+--          device in KEYS[3], "0" for a login without one
+-- ARGV[19] how long a device stays known, milliseconds
+-- ARGV[20] how many devices an account remembers
 --
--- Steps: prune what passed its deadline; split the live sessions into the same
--- device's and the others; evict the oldest others (by created_at, then jti) beyond
--- max_sessions - or, under reject / confirm without takeover, refuse and change
--- nothing; admit the new session; tombstone every evicted one ("displaced", by) and
--- PUBLISH its event.
+-- Steps: settle the reservation (the password was right, whatever the policy says);
+-- prune what passed its deadline; end pre-reset sessions; split the live sessions
+-- into the same device's and the others; evict the oldest others (by created_at,
+-- then jti) beyond max_sessions - or, under reject / confirm without takeover,
+-- refuse and change no session; admit the new session; tombstone every evicted one
+-- ("displaced", by) and PUBLISH its event.
 --
 -- Returns {admitted (1|0), #ended, #conflicts, records...}: ended sessions then
 -- conflicts, 6 strings each: jti, device_id, device_name, ip, created_at, expires_at.
 
-local index, P, channel, user = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local index, bucket, devices = KEYS[1], KEYS[2], KEYS[3]
+local P, channel, user = ARGV[1], ARGV[2], ARGV[3]
 local now_s, now, jti, device_id = ARGV[4], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local deadline, policy, max_sessions = ARGV[11], ARGV[12], tonumber(ARGV[13])
 local takeover, by, margin = ARGV[14] == '1', ARGV[15], tonumber(ARGV[16])
+local reset_at = tonumber(ARGV[17])
 
-prune(index, P, now_s)
+if ARGV[18] == '1' then
+  local reset = redis.call('HGET', bucket, 'reset')
+  if reset and tonumber(reset) > now and tonumber(redis.call('HGET', bucket, 'n')) > 0 then
+    redis.call('HINCRBY', bucket, 'n', -1)
+  end
+  redis.call('ZADD', devices, now_s, device_id)
+  redis.call('ZREMRANGEBYRANK', devices, 0, -(tonumber(ARGV[20]) + 1))
+  redis.call('PEXPIRE', devices, ARGV[19])
+end
+
+prune(index, P, now_s, margin)
 
 local same, others = {}, {}
 for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
   local held = string.sub(member, 3)
   -- A retried login finds its own jti admitted already: that is not a conflict.
   if string.sub(member, 1, 2) == 's:' and held ~= jti then
-    local f = live(index, P, held, now)
-    if f then
+    local f = live(index, P, held, now, margin)
+    if f and from_before_reset(f, reset_at) then
+      finish(index, P, channel, user, held, f, 'server_reset', 'null', now, margin)
+    elseif f then
       local s = {jti = held, f = f, created = tonumber(f[4])}
       if f[1] == device_id then table.insert(same, s) else table.insert(others, s) end
     end
@@ -61,7 +83,7 @@ end
 local key = P .. 's:' .. jti
 redis.call('HSET', key, 'device_id', device_id, 'device_name', ARGV[7], 'ip', ARGV[8],
   'created_at', ARGV[9], 'expires_at', ARGV[10])
-redis.call('PEXPIRE', key, ttl_ms(tonumber(deadline), now, margin))
+redis.call('PEXPIRE', key, ttl_ms(tonumber(ARGV[10]), now, margin))
 redis.call('ZADD', index, deadline, 's:' .. jti)
 
 local out = {1, #evict, 0}
@@ -69,5 +91,5 @@ for _, s in ipairs(evict) do
   finish(index, P, channel, user, s.jti, s.f, 'displaced', by, now, margin)
   push_record(out, s.jti, s.f)
 end
-expire_index(index, now, margin)
+expire_index(index, now, margin, tonumber(ARGV[10]))
 return out

@@ -1,0 +1,204 @@
+"""The session service: login, authenticate, end - transport-free.
+
+A login is exactly two store round trips however it ends:
+
+1. ``attempts.reserve`` fetches the account and reserves one attempt before the
+   password is looked at (so no concurrency can verify more passwords than the
+   limit allows);
+2. ``sessions.login`` decides by the policy and applies the decision, settling
+   the reservation in the same atomic step.
+
+A wrong password keeps its reservation as the failure (no further call). The
+argon2 check runs in the password pool, off the event loop. Callers get the
+results of :mod:`.results`; nothing here raises for a refused login.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from server.auth import Claims, Passwords, TokenExpired, TokenInvalid, Tokens, new_jti
+from server.config import Settings
+from server.core.results import (
+    AccountDisabled,
+    Admitted,
+    Authenticated,
+    AuthResult,
+    BadCredentials,
+    LoginAttempt,
+    LoginResult,
+    RateLimited,
+    Refused,
+    SessionOver,
+)
+from server.metrics import Metrics
+from server.sessions.attempts import Limits
+from server.sessions.factory import Stores
+from server.sessions.records import Account, SessionRecord, ending_of
+from shared.messages import By
+from shared.reasons import EndReason
+
+log = logging.getLogger("loginguard.auth")
+
+
+class SessionService:
+    def __init__(
+        self,
+        stores: Stores,
+        settings: Settings,
+        passwords: Passwords,
+        tokens: Tokens,
+        metrics: Metrics,
+    ) -> None:
+        self.stores = stores
+        self._settings = settings
+        self._passwords = passwords
+        self._tokens = tokens
+        self._metrics = metrics
+        s = settings
+        self._limits = Limits(
+            per_account=s.max_failures_user,
+            per_device=s.max_failures_device,
+            per_ip=s.max_failures_ip,
+            window=s.failure_window,
+        )
+
+    async def login(self, attempt: LoginAttempt) -> LoginResult:
+        started = time.perf_counter()
+        result = await self._login(attempt)
+        outcome = type(result).__name__
+        self._metrics.logins.labels(_OUTCOME.get(outcome, outcome)).inc()
+        if isinstance(result, Admitted):
+            self._metrics.login_seconds.observe(time.perf_counter() - started)
+        return result
+
+    async def _login(self, a: LoginAttempt) -> LoginResult:
+        stores, s = self.stores, self._settings
+        ticket = await stores.attempts.reserve(a.username, a.device_id, a.ip, self._limits)
+        if ticket.reservation is None:
+            log.info("event=login_limited user=%s ip=%s", a.username, a.ip)
+            return RateLimited(ticket.retry_after)
+        account = ticket.account
+        stored = account.password_hash if account else None
+        ok, rehash = await self._passwords.verify(stored, a.password)
+        if not ok or account is None:
+            await stores.attempts.failed(ticket.reservation)
+            log.info("event=login_failed user=%s ip=%s", a.username, a.ip)
+            return BadCredentials()
+        if account.disabled:
+            await stores.attempts.release(ticket.reservation)
+            return AccountDisabled()
+        if rehash:
+            await self._rehash(account, a.password)
+        now = stores.sessions.clock()
+        record = SessionRecord(
+            user=a.username,
+            jti=new_jti(),
+            device_id=a.device_id,
+            device_name=a.device_name,
+            ip=a.ip,
+            created_at=now,
+            expires_at=float(int(now + s.token_ttl)),  # the JWT's exp is whole seconds
+        )
+        outcome = await stores.sessions.login(
+            record,
+            policy=s.policy,
+            max_sessions=s.max_sessions,
+            takeover=a.takeover,
+            idle_ttl=s.idle_ttl,
+            settle=ticket.reservation,
+        )
+        if outcome.admitted is None:
+            log.info("event=login_refused user=%s policy=%s", a.username, s.policy.value)
+            return Refused(s.policy, outcome.conflicts)
+        admitted = outcome.admitted
+        claims = Claims(admitted.user, admitted.jti, now, admitted.expires_at)
+        token = self._tokens.issue(claims)
+        log.info(
+            "event=session_created user=%s jti=%s device=%s ip=%s",
+            admitted.user,
+            admitted.jti[:8],
+            admitted.device_name,
+            a.ip,
+        )
+        for old in outcome.ended:
+            self._count_end(EndReason.DISPLACED)
+            self._metrics.displacements.inc()
+            log.info(
+                "event=session_displaced user=%s jti=%s device=%s by_device=%s by_ip=%s",
+                old.user,
+                old.jti[:8],
+                old.device_name,
+                admitted.device_name,
+                a.ip,
+            )
+        return Admitted(admitted, token, outcome.ended)
+
+    async def _rehash(self, account: Account, password: str) -> None:
+        new_hash = await self._passwords.hash(password)
+        await self.stores.accounts.put(
+            Account(account.username, new_hash, account.role, account.disabled)
+        )
+
+    async def authenticate(self, token: str | None, *, touch: bool = True) -> AuthResult:
+        """The live session a bearer token stands for (its idle deadline refreshed), or why not."""
+        claims = self.claims_of(token)
+        if isinstance(claims, SessionOver):
+            return claims
+        return await self.check(claims, touch=touch)
+
+    def claims_of(self, token: str | None) -> Claims | SessionOver:
+        """The claims of a well-formed, well-signed, unexpired token, or why it is not one."""
+        if token is None:
+            return SessionOver(EndReason.INVALID)
+        try:
+            return self._tokens.verify(token)
+        except TokenExpired:
+            return SessionOver(EndReason.EXPIRED)
+        except TokenInvalid:
+            return SessionOver(EndReason.INVALID)
+
+    async def check(self, claims: Claims, *, touch: bool = True) -> AuthResult:
+        """The session of verified ``claims`` now (refreshed with ``touch``), or why it is over."""
+        ttl = self._settings.idle_ttl if touch else None
+        status = await self.stores.sessions.check(claims.user, claims.jti, touch_ttl=ttl)
+        ending = ending_of(status)
+        if ending is None:
+            assert isinstance(status, SessionRecord)
+            return Authenticated(claims, status)
+        reason, by = ending
+        if reason is EndReason.SERVER_RESET and self._tokens.expiring(claims):
+            # Within the verifier's leeway past exp the record may be gone already.
+            reason = EndReason.EXPIRED
+        return SessionOver(reason, by)
+
+    async def end(
+        self, user: str, jti: str, reason: EndReason, by: By | None = None
+    ) -> SessionRecord | None:
+        """End one session (idempotent); its sockets hear of it through the event bus."""
+        ended = await self.stores.sessions.end(user, jti, reason, by)
+        if ended is not None:
+            self._count_end(reason)
+            log.info("event=session_ended user=%s jti=%s reason=%s", user, jti[:8], reason.value)
+        return ended
+
+    async def end_all(self, user: str, reason: EndReason, *, by_admin: str) -> list[SessionRecord]:
+        """End every session of ``user`` (an administrator's kick, a disabled account)."""
+        ended = await self.stores.sessions.end_all(user, reason)
+        self._metrics.ended.labels(reason.value).inc(len(ended))
+        log.info("event=kick user=%s sessions=%d by=%s", user, len(ended), by_admin)
+        return ended
+
+    def _count_end(self, reason: EndReason) -> None:
+        self._metrics.ended.labels(reason.value).inc()
+
+
+# Metric labels kept from before the service existed (dashboards use them).
+_OUTCOME = {
+    "Admitted": "ok",
+    "Refused": "session_active",
+    "RateLimited": "rate_limited",
+    "BadCredentials": "invalid_credentials",
+    "AccountDisabled": "disabled",
+}

@@ -1,0 +1,26 @@
+"""The AccountStore contract: users, their password hashes, roles and state.
+
+Engines: :class:`~.memory.MemoryAccounts` and :class:`~.redis_accounts.RedisAccounts`.
+A login does not read accounts through here: :meth:`.attempts.AttemptLimiter.reserve`
+fetches the account in the same store call that reserves the attempt.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from server.sessions.records import Account
+
+
+class AccountStore(ABC):
+    @abstractmethod
+    async def put(self, account: Account) -> None:
+        """Create or replace an account. Accounts never expire."""
+
+    @abstractmethod
+    async def get(self, username: str) -> Account | None:
+        """The account, or None."""
+
+    @abstractmethod
+    async def list(self) -> list[Account]:
+        """All accounts, sorted by username. A walk over every account: admin use only."""

@@ -1,0 +1,85 @@
+"""The AttemptLimiter contract: failed-login limits that hold at any concurrency.
+
+An attempt is *reserved* before its password is checked, in the same store call
+that fetches the account, so however many requests arrive at once, on however
+many workers or nodes, at most ``limit`` passwords per window are ever verified
+against one bucket. A wrong password keeps its reservation (it is the failure);
+a right one gives it back (``settle``, folded into the session store's login step).
+
+Buckets (each a fixed window that starts at its first reservation):
+
+* **known device** - a ``device_id`` that signed in to this account before (the
+  account keeps its last :data:`KNOWN_DEVICES`, OWASP's "device cookie") has a
+  bucket of its own, so a stranger's failures never lock the owner's PC out;
+  known devices are not held to the per-IP limit either.
+* **account** - every unknown device of the account shares one bucket;
+* **IP** - every unknown device behind one client address shares one bucket.
+
+Engines: :class:`~.memory.MemoryAttempts`, :class:`~.redis_attempts.RedisAttempts`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from server.sessions.records import Account
+
+KNOWN_DEVICES = 20  # device ids remembered per account, most recent first
+KNOWN_DEVICE_TTL = 90 * 86400.0  # a device unseen this long is unknown again
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_account: int  # unknown devices of one account, per window
+    per_device: int  # one known device of one account, per window
+    per_ip: int  # unknown devices behind one address, per window
+    window: float  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """One reserved attempt: which buckets hold it."""
+
+    user: str
+    device_id: str
+    ip: str
+    known_device: bool  # True: the device's own bucket holds it, else the account's
+    holds_ip: bool  # the IP bucket holds it too (reserved before the device was known)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """What :meth:`AttemptLimiter.reserve` found: the account, and a reservation or a wait."""
+
+    account: Account | None
+    reservation: Reservation | None  # None: refused, try again in ``retry_after``
+    retry_after: float = 0.0
+
+
+class AttemptLimiter(ABC):
+    @abstractmethod
+    async def reserve(self, user: str, device_id: str, ip: str, limits: Limits) -> Ticket:
+        """Fetch ``user``'s account and reserve one attempt, in one round trip.
+
+        Refused when the bucket that would hold the attempt is full (the known
+        device's, else the account's or the IP's); a refusal holds nothing.
+        Reserved whether or not the account exists, so that probing names costs
+        the same as guessing passwords.
+        """
+
+    @abstractmethod
+    async def failed(self, reservation: Reservation) -> None:
+        """The password was wrong: the reservation stays as the failure.
+
+        Gives back only what does not apply to the device (the IP bucket's hold
+        of a device that turned out to be known); usually no store call at all.
+        """
+
+    @abstractmethod
+    async def release(self, reservation: Reservation) -> None:
+        """Give the reservation back without a login (a right password on a disabled account)."""
+
+    @abstractmethod
+    async def known_devices(self, user: str) -> list[str]:
+        """The device ids known to ``user``'s account, most recent first (diagnostics)."""

@@ -1,0 +1,29 @@
+"""The EventBus contract: every worker hears that a session ended.
+
+Engines: :class:`~.memory.MemoryEvents` (in-process) and
+:class:`~.redis_events.RedisEvents` (Redis pub/sub). Publishing is not part of
+this contract: the session store publishes inside the same atomic step that ends
+a session, so an event can never be missed by the step nor invented without it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+
+from server.sessions.records import SessionEvent
+
+EventHandler = Callable[[SessionEvent], None]
+Resync = Callable[[], Awaitable[None]]
+
+
+class EventBus(ABC):
+    @abstractmethod
+    async def listen(self, handler: EventHandler, resync: Resync) -> None:
+        """Deliver every published :class:`SessionEvent` to ``handler`` until cancelled.
+
+        One subscription per process, however many sockets it serves. Delivery is
+        at-most-once: when the subscription is lost and regained, ``resync`` is
+        awaited so the caller can re-check what it might have missed. Survives the
+        store going away and coming back.
+        """

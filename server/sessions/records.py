@@ -1,0 +1,98 @@
+"""The records every store keeps, and what a check of a session can find.
+
+Plain data, no I/O: the session service, the stores and the hub all speak in
+these types. ``Status`` and :func:`ending_of` live here, beside each other, so
+that "what the store found" and "why the session is over" have one reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.messages import By, Session
+from shared.reasons import EndReason
+
+Clock = Callable[[], float]
+Role = Literal["user", "admin"]
+
+
+class StoreUnavailable(Exception):
+    """The store could not be reached; the caller fails closed (HTTP 503)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One admitted session: a JWT's JTI and the device that holds it."""
+
+    user: str
+    jti: str
+    device_id: str
+    device_name: str
+    ip: str
+    created_at: float
+    expires_at: float  # absolute end of life, equal to the token's ``exp``
+
+    def public(self) -> Session:
+        return Session(
+            jti=self.jti,
+            device_id=self.device_id,
+            device_name=self.device_name,
+            ip=self.ip,
+            created_at=self.created_at,
+            expires_at=self.expires_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """What is left of an ended session until its token would have expired."""
+
+    jti: str
+    reason: EndReason
+    by: By | None  # the displacing device; None for logout/admin/disabled/expiry
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """Published once per ended session, to every worker on every node."""
+
+    user: str
+    jti: str
+    reason: EndReason
+    by: By | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginOutcome:
+    admitted: SessionRecord | None  # None when the policy refused the login
+    ended: tuple[SessionRecord, ...]  # sessions this login displaced
+    conflicts: tuple[SessionRecord, ...]  # sessions that blocked a refused login
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    username: str
+    password_hash: str  # argon2id, PHC string
+    role: Role = "user"
+    disabled: bool = False
+
+
+Status = SessionRecord | Tombstone | None
+"""Result of a check: live, ended (with why), or unknown to the store."""
+
+
+def ending_of(status: Status) -> tuple[EndReason, By | None] | None:
+    """Why a session is over, or None while it is live.
+
+    A session the store has no record of at all (neither live nor tombstone) was
+    lost by the store - a restarted memory store, a Redis restored from an older
+    snapshot - since idle expiry leaves an ``expired`` tombstone until the token's
+    own ``exp``: that is ``server_reset``, never a guess at "expired".
+    """
+    if isinstance(status, SessionRecord):
+        return None
+    if status is None:
+        return EndReason.SERVER_RESET, None
+    return status.reason, status.by

@@ -1,0 +1,132 @@
+"""Accounts and attempt limits in Redis, shared by every worker on every node.
+
+An account and its attempt buckets carry the account's hash tag ``{u:<user>}``,
+so ``reserve.lua`` fetches the one and reserves in the other as one atomic
+script, on one Cluster shard. The per-IP bucket has a tag of its own and rides
+in the same pipeline (one round trip; two shards on a cluster).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from redis.commands.core import AsyncScript
+from redis.typing import EncodableT
+
+from server.sessions import redis_codec as codec
+from server.sessions import redis_scan
+from server.sessions.accounts import AccountStore
+from server.sessions.attempts import (
+    KNOWN_DEVICE_TTL,
+    AttemptLimiter,
+    Limits,
+    Reservation,
+    Ticket,
+)
+from server.sessions.keys import Keys
+from server.sessions.records import Account, Clock
+from server.sessions.redis_conn import Call, Link
+
+_SCAN_BATCH = 500
+
+
+class RedisAccounts(AccountStore):
+    def __init__(self, link: Link, keys: Keys) -> None:
+        self._link = link
+        self._keys = keys
+
+    async def put(self, account: Account) -> None:
+        async with self._link.io() as r:
+            await r.hset(
+                self._keys.account(account.username), mapping=codec.account_fields(account)
+            )
+
+    async def get(self, username: str) -> Account | None:
+        async with self._link.io() as r:
+            fields = await r.hgetall(self._keys.account(username))
+        return codec.account_of({str(k): str(v) for k, v in fields.items()})
+
+    async def list(self) -> list[Account]:
+        pattern = self._keys.account_pattern
+        found = await redis_scan.every(self._link, match=pattern, count=_SCAN_BATCH)
+        async with self._link.io() as r, r.pipeline(transaction=False) as pipe:
+            for key in found:
+                pipe.hgetall(key)
+            replies = await pipe.execute()  # in order, whichever node holds each key
+        accounts = [a for a in map(codec.account_of, replies) if a is not None]
+        return sorted(accounts, key=lambda a: a.username)
+
+
+class RedisAttempts(AttemptLimiter):
+    def __init__(self, link: Link, keys: Keys, clock: Clock, margin_ms: int) -> None:
+        self._link = link
+        self._keys = keys
+        self._clock = clock
+        self._margin_ms = margin_ms
+        self._reserve = link.script("reserve.lua", lib=False)
+        self.bucket = link.script("bucket.lua", lib=False)
+
+    def ip_call(self, action: str, ip: str, limits: Limits | None = None) -> Call:
+        """A ``bucket.lua`` call on ``ip``'s bucket: "take" (with ``limits``) or "give"."""
+        args: list[EncodableT] = [action, self._clock()]
+        if limits is not None:
+            args += [limits.window, limits.per_ip, self._ttl_ms(limits)]
+        return [self._keys.ip_bucket(ip)], args
+
+    def _ttl_ms(self, limits: Limits) -> int:
+        return math.ceil(limits.window * 1000) + self._margin_ms
+
+    def bucket_of(self, reservation: Reservation) -> str:
+        """The per-account bucket that holds ``reservation``."""
+        r = reservation
+        if r.known_device:
+            return self._keys.device_bucket(r.user, r.device_id)
+        return self._keys.account_bucket(r.user)
+
+    async def reserve(self, user: str, device_id: str, ip: str, limits: Limits) -> Ticket:
+        k = self._keys
+        keys = [k.account(user), k.devices(user), k.account_bucket(user)]
+        keys.append(k.device_bucket(user, device_id))
+        args: list[EncodableT] = [self._clock(), limits.window, limits.per_account]
+        args += [limits.per_device, self._ttl_ms(limits), device_id, KNOWN_DEVICE_TTL]
+        mine, by_ip = await self._link.run_each(
+            [(self._reserve, (keys, args)), (self.bucket, self.ip_call("take", ip, limits))]
+        )
+        taken, wait, known = int(mine[0]), float(mine[1]), mine[2] == 1
+        account = codec.account_of(_pairs(mine[3:]))
+        ip_taken, ip_wait = int(by_ip[0]), float(by_ip[1])
+        held = Reservation(user, device_id, ip, known, bool(ip_taken))
+        if not taken:
+            if ip_taken:
+                await self._link.run(self.bucket, self.ip_call("give", ip))
+            return Ticket(account, None, wait)
+        if not known and not ip_taken:
+            await self._link.run(self.bucket, ([self.bucket_of(held)], ["give", self._clock()]))
+            return Ticket(account, None, ip_wait)
+        return Ticket(account, held)
+
+    async def failed(self, reservation: Reservation) -> None:
+        if reservation.known_device and reservation.holds_ip:
+            await self._link.run(self.bucket, self.ip_call("give", reservation.ip))
+
+    async def release(self, reservation: Reservation) -> None:
+        give: list[EncodableT] = ["give", self._clock()]
+        calls: list[tuple[AsyncScript, Call]] = [
+            (self.bucket, ([self.bucket_of(reservation)], give))
+        ]
+        if reservation.holds_ip:
+            calls.append((self.bucket, self.ip_call("give", reservation.ip)))
+        await self._link.run_each(calls)
+
+    async def known_devices(self, user: str) -> list[str]:
+        since = self._clock() - KNOWN_DEVICE_TTL
+        async with self._link.io() as r:
+            found = await r.zrange(
+                self._keys.devices(user), "+inf", f"({since}", desc=True, byscore=True
+            )
+        return [str(d) for d in found]
+
+
+def _pairs(flat: list[Any]) -> dict[str, str]:
+    return {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}

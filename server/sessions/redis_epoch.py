@@ -1,0 +1,66 @@
+"""Noticing that Redis went back in time, and failing closed when it did.
+
+A Redis restored from an older snapshot (or flushed) brings back sessions that
+had been logged out, displaced or kicked, and forgets newer ones. Every change
+to sessions bumps a counter under ``<prefix>:{epoch}`` in the same round trip;
+each process remembers the highest ``(era, n)`` it was answered. A store that
+answers less lost writes: the process starts a new era with ``reset_at = now``
+(``epoch.lua``), and from then on every session created before ``reset_at``
+ends as ``server_reset`` on its next check or login (``lib.lua``).
+
+Limits, stated honestly: detection needs one process that saw the newer counter
+to be running when the old data comes back (a whole fleet restarted together
+with a restored Redis cannot tell); reads notice at the next :meth:`watch`
+(every second from the hub), writes at once. On Redis Cluster the counter lives
+on one shard: restoring that shard or the whole cluster is detected, restoring
+one other shard alone is not.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.typing import EncodableT
+
+from server.sessions.keys import Keys
+from server.sessions.records import Clock
+from server.sessions.redis_conn import Call, Link
+
+log = logging.getLogger("loginguard.store")
+
+
+class Epoch:
+    def __init__(self, link: Link, keys: Keys, clock: Clock) -> None:
+        self._link = link
+        self._key = keys.epoch
+        self._clock = clock
+        self.script = link.script("epoch.lua", lib=False)
+        self.seen: tuple[int, int] = (0, 0)
+        self.reset_at = 0.0
+
+    def call(self, action: str) -> Call:
+        args: list[EncodableT] = [action, self._clock(), *self.seen]
+        return [self._key], args
+
+    async def observe(self, reply: Any) -> bool:
+        """Take in an ``epoch.lua`` reply; True when this call learned of a reset."""
+        era, n, reset_at = int(reply[0]), int(reply[1]), float(reply[2])
+        learned = False
+        if (era, n) < self.seen:
+            log.warning(
+                "event=store_went_back seen_era=%d seen_n=%d store_era=%d store_n=%d",
+                *self.seen,
+                era,
+                n,
+            )
+            reply = await self._link.run(self.script, self.call("reset"))
+            era, n, reset_at = int(reply[0]), int(reply[1]), float(reply[2])
+        if reset_at > self.reset_at:
+            log.warning("event=store_reset_adopted reset_at=%.3f", reset_at)
+            self.reset_at, learned = reset_at, True
+        self.seen = max(self.seen, (era, n))
+        return learned
+
+    async def watch(self) -> bool:
+        return await self.observe(await self._link.run(self.script, self.call("read")))
