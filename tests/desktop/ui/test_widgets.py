@@ -39,7 +39,8 @@ def test_the_connection_line_follows_the_state(qtbot: QtBot) -> None:
     assert draw(window, replace(lost, retry_in=0.0)) == "Reconnecting…"
     offline = replace(lost, retry_in=29.5, attempt=OFFLINE_AFTER)
     assert draw(window, offline) == "Offline — retrying in 30 s"
-    assert window.connection.property("plainText") == "Offline — retrying in 30 s"
+    assert window.connection.text() == "Offline — retrying in 30 s"
+    assert "#b3261e" in window.connection_dot.styleSheet()
 
 
 @pytest.mark.parametrize(
