@@ -78,6 +78,11 @@ def ending_message(snapshot: Snapshot) -> str:
             "You were signed out because this session was signed out elsewhere. "
             "Please sign in again.",
         )
+    if state is State.SERVER_RESET:
+        return translate(
+            "Messages",
+            "The server was restarted or reset and no longer knows this sign-in. Sign in again.",
+        )
     if state is State.TOKEN_INVALID:
         return translate(
             "Messages",
