@@ -8,7 +8,8 @@
         │                                                          ended(reason)
         │                                                              ▼
         └────────────acknowledge──────────── displaced / expired / revoked /
-                                             logged_out_elsewhere / token_invalid
+                                             logged_out_elsewhere / server_reset /
+                                             token_invalid
 
 ``signed_out`` (the user's own Sign out, or quitting) leads from any active
 state straight to ``logged_out``. ``begin_login`` is also allowed from an ended
@@ -43,7 +44,10 @@ class State(StrEnum):
     EXPIRED = "expired"  # idle timeout or absolute lifetime
     REVOKED = "revoked"  # an administrator ended it, or the account was disabled
     LOGGED_OUT_ELSEWHERE = "logged_out_elsewhere"  # this session was signed out, not by us
-    # The server no longer accepts the token at all (forged, or the server was reset).
+    # The token is well signed, but the server's store no longer knows its session
+    # (restarted on the memory store, or Redis reset or restored).
+    SERVER_RESET = "server_reset"
+    # The server does not accept the token at all (forged, malformed, another secret).
     TOKEN_INVALID = "token_invalid"  # noqa: S105 - a state name, not a secret
 
 
@@ -56,6 +60,7 @@ ENDED_BY_REASON: dict[EndReason, State] = {
     EndReason.ADMIN: State.REVOKED,
     EndReason.DISABLED: State.REVOKED,
     EndReason.LOGGED_OUT: State.LOGGED_OUT_ELSEWHERE,
+    EndReason.SERVER_RESET: State.SERVER_RESET,
     EndReason.INVALID: State.TOKEN_INVALID,
 }
 ENDED = frozenset(ENDED_BY_REASON.values())

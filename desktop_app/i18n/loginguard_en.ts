@@ -137,6 +137,10 @@
         <translation>You were signed out because this session was signed out elsewhere. Please sign in again.</translation>
     </message>
     <message>
+        <source>The server was restarted or reset and no longer knows this sign-in. Sign in again.</source>
+        <translation>The server was restarted or reset and no longer knows this sign-in. Sign in again.</translation>
+    </message>
+    <message>
         <source>You were signed out because the server no longer accepts this sign-in (it may have been reset). Please sign in again.</source>
         <translation>You were signed out because the server no longer accepts this sign-in (it may have been reset). Please sign in again.</translation>
     </message>

@@ -137,6 +137,10 @@
         <translation>다른 곳에서 이 세션을 로그아웃하여 로그아웃되었습니다. 다시 로그인해 주세요.</translation>
     </message>
     <message>
+        <source>The server was restarted or reset and no longer knows this sign-in. Sign in again.</source>
+        <translation>서버가 다시 시작되었거나 초기화되어 이 로그인 정보가 더 이상 남아 있지 않습니다. 다시 로그인해 주세요.</translation>
+    </message>
+    <message>
         <source>You were signed out because the server no longer accepts this sign-in (it may have been reset). Please sign in again.</source>
         <translation>서버가 이 로그인을 더 이상 인정하지 않아 로그아웃되었습니다(서버가 초기화되었을 수 있습니다). 다시 로그인해 주세요.</translation>
     </message>

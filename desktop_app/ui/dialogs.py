@@ -3,7 +3,9 @@
 Dialogs are opened with ``open()`` (window-modal, never ``exec()``): a nested
 event loop inside a coroutine would break qasync. The takeover question hands
 its answer back through an :class:`asyncio.Future`; the "you were signed out"
-box reports through its ``finished`` signal.
+box reports through its ``finished`` signal. Both boxes show their text as
+plain text (:mod:`desktop_app.ui.plain`): it quotes device names and IP
+addresses the server sent on another PC's behalf.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_app.session import FailureKind, LoginFailure, Snapshot, State
+from desktop_app.ui import plain
 from shared.messages import Session
 from shared.reasons import EndReason
 
@@ -74,6 +77,11 @@ def ending_message(snapshot: Snapshot) -> str:
             "Messages",
             "You were signed out because this session was signed out elsewhere. "
             "Please sign in again.",
+        )
+    if state is State.SERVER_RESET:
+        return translate(
+            "Messages",
+            "The server was restarted or reset and no longer knows this sign-in. Sign in again.",
         )
     if state is State.TOKEN_INVALID:
         return translate(
@@ -138,7 +146,7 @@ def open_ending(parent: QWidget, snapshot: Snapshot) -> QMessageBox:
 
     The caller connects ``finished`` and deletes the box when it is done with it.
     """
-    box = QMessageBox(parent)
+    box = plain.message_box(parent)
     box.setObjectName("endingDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(translate("Messages", "Signed out"))
@@ -159,7 +167,7 @@ class TakeoverQuestion(QObject):
     def __init__(self, parent: QWidget, sessions: Sequence[Session]) -> None:
         super().__init__()
         self.answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        box = QMessageBox(parent)
+        box = plain.message_box(parent)
         box.setObjectName("takeoverDialog")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(translate("Messages", "Account in use"))

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.i18n import LANGUAGES, NATIVE_NAMES
-from desktop_app.ui import TopLevel, named, titled
+from desktop_app.ui import TopLevel, named, plain, titled
 
 
 class LoginWindow(TopLevel, QWidget):
@@ -34,7 +33,7 @@ class LoginWindow(TopLevel, QWidget):
         super().__init__()
         self.setObjectName("loginWindow")
         self.setMinimumWidth(420)
-        self.heading = QLabel()
+        self.heading = plain.label()
         font = QFont(self.heading.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
@@ -49,20 +48,22 @@ class LoginWindow(TopLevel, QWidget):
         self.language = named("language", QComboBox())
         for code in LANGUAGES:
             self.language.addItem(NATIVE_NAMES[code], code)
-        self.message = named("message", QLabel())
+        self.message = named("message", plain.label())  # may name the other PC
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sign_in = named("signIn", QPushButton())
         self.sign_in.setDefault(True)
 
-        self._labels = {name: QLabel() for name in ("server", "username", "password", "device")}
+        self._labels = {
+            name: plain.label() for name in ("server", "username", "password", "device")
+        }
         form = QFormLayout()
         form.addRow(self._labels["server"], self.server)
         form.addRow(self._labels["username"], self.username)
         form.addRow(self._labels["password"], self.password)
-        form.addRow("", self.remember)
+        form.addRow(plain.label(), self.remember)  # a str here would make an AutoText label
         form.addRow(self._labels["device"], self.device_name)
-        self._language_label = QLabel()
+        self._language_label = plain.label()
         form.addRow(self._language_label, self.language)
 
         form.setVerticalSpacing(8)

@@ -1,5 +1,9 @@
 """The main window: who is signed in, on which PC, since when, and the live
-connection state (Connected / Reconnecting in N s / Offline)."""
+connection state (Connected / Reconnecting in N s / Offline).
+
+Every label is plain text (:mod:`desktop_app.ui.plain`): the username and the
+PC's name come back from the server, and the coloured dot of the connection line
+is a label of its own rather than a ``<span>`` in rich text."""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -19,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.session import Snapshot, State, Transition
-from desktop_app.ui import TopLevel, named, titled
+from desktop_app.ui import TopLevel, named, plain, titled
 from desktop_app.ui.dialogs import fill, when
 from desktop_app.ui.sessions_view import SessionsView
 
@@ -37,22 +40,27 @@ class MainWindow(TopLevel, QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.resize(640, 400)
-        self.heading = named("user", QLabel())
+        self.heading = named("user", plain.label())
         font = QFont(self.heading.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.heading.setFont(font)
-        self.device = named("device", QLabel())
-        self.since = named("since", QLabel())
-        self.connection = named("connection", QLabel())
+        self.device = named("device", plain.label())
+        self.since = named("since", plain.label())
+        self.connection_dot = named("connectionDot", plain.label("●"))
+        self.connection = named("connection", plain.label())
         self.sessions = SessionsView()
         self.sign_out = named("signOut", QPushButton())
 
-        self._labels = {k: QLabel() for k in ("device", "since", "connection")}
+        self._labels = {k: plain.label() for k in ("device", "since", "connection")}
         form = QFormLayout()
         form.addRow(self._labels["device"], self.device)
         form.addRow(self._labels["since"], self.since)
-        form.addRow(self._labels["connection"], self.connection)
+        connection = QHBoxLayout()
+        connection.setSpacing(4)  # about the width of the space it replaces
+        connection.addWidget(self.connection_dot)
+        connection.addWidget(self.connection, 1)
+        form.addRow(self._labels["connection"], connection)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.sign_out)
@@ -114,8 +122,8 @@ class MainWindow(TopLevel, QMainWindow):
 
     def _render_connection(self) -> None:
         text, colour = self.connection_text()
-        self.connection.setText(f'<span style="color:{_COLOURS[colour]}">●</span> {text}')
-        self.connection.setProperty("plainText", text)
+        self.connection_dot.setStyleSheet(f"color: {_COLOURS[colour]};")
+        self.connection.setText(text)
 
     def retranslate(self) -> None:
         self.setWindowTitle(titled(self.device_label, self.tr("LoginGuard")))

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui import named
+from desktop_app.ui import named, plain
 from desktop_app.ui.dialogs import when
 from desktop_app.wire import OwnSession
 
@@ -30,7 +29,7 @@ class SessionsView(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("sessionsView")
-        self.title = QLabel()
+        self.title = plain.label()
         self.refresh = named("refresh", QPushButton())
         self.table = named("sessionsTable", QTableWidget(0, 4))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -40,7 +39,7 @@ class SessionsView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.status = named("sessionsStatus", QLabel())
+        self.status = named("sessionsStatus", plain.label())  # may quote the server
         self.status.setWordWrap(True)
 
         top = QHBoxLayout()

@@ -5,6 +5,8 @@ from collections.abc import Callable
 import pytest
 
 from desktop_app.session import (
+    ENDED,
+    ENDED_BY_REASON,
     FailureKind,
     InvalidTransition,
     LoginFailure,
@@ -64,6 +66,7 @@ def test_connection_lost_and_regained_is_not_an_ending() -> None:
         (EndReason.ADMIN, State.REVOKED),
         (EndReason.DISABLED, State.REVOKED),
         (EndReason.LOGGED_OUT, State.LOGGED_OUT_ELSEWHERE),
+        (EndReason.SERVER_RESET, State.SERVER_RESET),
         (EndReason.INVALID, State.TOKEN_INVALID),
     ],
 )
@@ -78,6 +81,33 @@ def test_every_end_reason_has_its_own_ended_state(reason: EndReason, state: Stat
         assert m.snapshot.reason is reason
         assert m.snapshot.ended
         assert m.snapshot.by == (BY if reason is EndReason.DISPLACED else None)
+
+
+def test_every_reason_in_shared_leads_to_an_ended_state() -> None:
+    """The machine has an ended state for each EndReason of the contract, none left out."""
+    assert set(ENDED_BY_REASON) == set(EndReason)
+    assert set(ENDED_BY_REASON.values()) == ENDED
+
+
+def test_a_server_reset_is_terminal_and_its_own_state() -> None:
+    """server_reset ends the session as itself, refuses reconnecting and waits for acknowledge."""
+    m = connected_machine()
+    m.connection_lost(0.5, 1)
+    m.ended(EndReason.SERVER_RESET)
+    assert (m.state, m.snapshot.reason, m.snapshot.by) == (
+        State.SERVER_RESET,
+        EndReason.SERVER_RESET,
+        None,
+    )
+    assert m.snapshot.ended
+    assert not m.snapshot.active
+    with pytest.raises(InvalidTransition):
+        m.connection_lost(1.0, 2)
+    with pytest.raises(InvalidTransition):
+        m.connected(SESSION)
+    assert log_line(m.snapshot) == "state=server_reset user=user1 reason=server_reset"
+    m.acknowledge()
+    assert m.state is State.LOGGED_OUT
 
 
 def test_an_ended_session_waits_for_acknowledge_then_is_logged_out() -> None:

@@ -32,6 +32,7 @@ def test_non_terminal_close_codes_mean_reconnect(code: int | None) -> None:
         (CloseCode.LOGGED_OUT, EndReason.LOGGED_OUT),
         (CloseCode.REVOKED, EndReason.ADMIN),
         (CloseCode.EXPIRED, EndReason.EXPIRED),
+        (CloseCode.RESET, EndReason.SERVER_RESET),
         (CloseCode.INVALID_TOKEN, EndReason.INVALID),
     ],
 )
@@ -52,6 +53,15 @@ def test_every_ending_message_in_shared_is_recognised(reason: EndReason) -> None
     assert ending.by == (
         By(device_name="PC-2", ip="10.0.0.2", at=1.7e9) if reason == "displaced" else None
     )
+
+
+def test_a_server_reset_reads_the_same_from_message_close_code_and_401() -> None:
+    """``{"type": "reset"}``, close 4005 and a 401 ``session_reset`` all mean server_reset."""
+    reset = Ending(EndReason.SERVER_RESET)
+    assert ending_from_message({"type": "reset"}) == reset
+    assert ending_from_message({"type": "reset", "by": BY}) == reset  # no "by" but displaced
+    assert ending_from_close(4005) == reset
+    assert ending_from_error({"error": "session_reset", "by": BY}) == reset
 
 
 @pytest.mark.parametrize("message", [{"type": "hello"}, {"type": "party"}, {}, {"type": 4}])
@@ -75,6 +85,7 @@ def test_displaced_without_usable_details_still_ends() -> None:
         ({"error": "session_revoked", "reason": "admin"}, EndReason.ADMIN),
         ({"error": "session_expired"}, EndReason.EXPIRED),
         ({"error": "session_logged_out"}, EndReason.LOGGED_OUT),
+        ({"error": "session_reset"}, EndReason.SERVER_RESET),
         ({"error": "invalid_token"}, EndReason.INVALID),
     ],
 )

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 import desktop_app.i18n as i18n
+from desktop_app.i18n import Translations
+from desktop_app.session import Snapshot, State
+from desktop_app.ui.dialogs import open_ending
+from shared.reasons import EndReason
 from tests.desktop.helpers import api_login, eventually
 from tests.desktop.ui.conftest import Apps
 from tests.support.server import ServerProcess
@@ -78,6 +84,37 @@ async def test_the_displaced_dialog_speaks_korean(apps: Apps, memory_server: Ser
         assert (await api_login(memory_server, device="PC-2")).status_code == 200
         text = await eventually(app.ending_text, wait=2, what="the displaced dialog")
         assert "PC-2(127.0.0.1)에서 같은 계정으로 로그인하여 이 PC에서 로그아웃되었습니다." in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            "The server was restarted or reset and no longer knows this sign-in. Sign in again.",
+        ),
+        (
+            "ko",
+            "서버가 다시 시작되었거나 초기화되어 이 로그인 정보가 더 이상 남아 있지 않습니다. "
+            "다시 로그인해 주세요.",
+        ),
+    ],
+)
+def test_the_server_reset_dialog_speaks_english_and_korean(
+    qtbot: QtBot, language: str, expected: str
+) -> None:
+    """The server_reset box says the server was restarted or reset, in either language."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    translations = Translations()
+    try:
+        assert translations.use(language)
+        box = open_ending(parent, Snapshot(State.SERVER_RESET, reason=EndReason.SERVER_RESET))
+        assert box.text() == expected
+        assert box.windowTitle() == {"en": "Signed out", "ko": "로그아웃됨"}[language]
+        box.close()
+    finally:
+        translations.use("en")
 
 
 @pytest.mark.parametrize(("lang", "expected"), [("ko_KR.UTF-8", "ko"), ("en_US.UTF-8", "en"),

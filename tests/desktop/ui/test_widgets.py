@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_app.session import FailureKind, LoginFailure, Snapshot, State, Transition
+from desktop_app.session import ENDED, FailureKind, LoginFailure, Snapshot, State, Transition
 from desktop_app.ui.dialogs import ending_message, failure_message, fill
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import OFFLINE_AFTER, MainWindow
@@ -39,7 +39,8 @@ def test_the_connection_line_follows_the_state(qtbot: QtBot) -> None:
     assert draw(window, replace(lost, retry_in=0.0)) == "Reconnecting…"
     offline = replace(lost, retry_in=29.5, attempt=OFFLINE_AFTER)
     assert draw(window, offline) == "Offline — retrying in 30 s"
-    assert window.connection.property("plainText") == "Offline — retrying in 30 s"
+    assert window.connection.text() == "Offline — retrying in 30 s"
+    assert "#b3261e" in window.connection_dot.styleSheet()
 
 
 @pytest.mark.parametrize(
@@ -64,15 +65,17 @@ def test_every_ending_has_its_own_plain_words(
 
 
 def test_ending_messages_are_all_different(qtbot: QtBot) -> None:
-    """No two endings share a wording."""
+    """Every ended state has a wording of its own."""
     snapshots = [
         Snapshot(State.DISPLACED, reason=EndReason.DISPLACED, by=BY),
         Snapshot(State.EXPIRED, reason=EndReason.EXPIRED),
         Snapshot(State.REVOKED, reason=EndReason.ADMIN),
         Snapshot(State.REVOKED, reason=EndReason.DISABLED),
         Snapshot(State.LOGGED_OUT_ELSEWHERE, reason=EndReason.LOGGED_OUT),
+        Snapshot(State.SERVER_RESET, reason=EndReason.SERVER_RESET),
         Snapshot(State.TOKEN_INVALID, reason=EndReason.INVALID),
     ]
+    assert {s.state for s in snapshots} == ENDED
     texts = {ending_message(s) for s in snapshots}
     assert len(texts) == len(snapshots)
     assert ending_message(Snapshot(State.CONNECTED)) == ""
