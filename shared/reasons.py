@@ -40,9 +40,7 @@ ENDINGS: dict[EndReason, Ending] = {
     EndReason.ADMIN: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
     EndReason.DISABLED: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
     EndReason.EXPIRED: Ending(ErrorCode.SESSION_EXPIRED, MessageType.EXPIRED, CloseCode.EXPIRED),
-    EndReason.SERVER_RESET: Ending(
-        ErrorCode.SESSION_RESET, MessageType.RESET, CloseCode.RESET
-    ),
+    EndReason.SERVER_RESET: Ending(ErrorCode.SESSION_RESET, MessageType.RESET, CloseCode.RESET),
     EndReason.INVALID: Ending(
         ErrorCode.INVALID_TOKEN, MessageType.INVALID_TOKEN, CloseCode.INVALID_TOKEN
     ),

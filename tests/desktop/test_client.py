@@ -265,12 +265,6 @@ async def test_too_many_failures_are_rate_limited_with_the_wait(
     assert 0 < failure.retry_after <= 15 * 60
 
 
-RESET_PENDING = pytest.mark.xfail(
-    reason="server side of server_reset lands separately", strict=False
-)
-
-
-@RESET_PENDING
 async def test_a_restarted_memory_server_ends_the_session_as_server_reset_over_the_socket(
     client: Client, memory_server: ServerProcess
 ) -> None:
@@ -286,7 +280,6 @@ async def test_a_restarted_memory_server_ends_the_session_as_server_reset_over_t
     assert not client.signed_in
 
 
-@RESET_PENDING
 async def test_a_rest_call_to_a_restarted_memory_server_ends_the_session_as_server_reset(
     client: Client, memory_server: ServerProcess
 ) -> None:

@@ -152,7 +152,6 @@ async def test_an_admin_kick_gets_its_own_wording(apps: Apps, memory_server: Ser
         assert app.state is State.REVOKED
 
 
-@pytest.mark.xfail(reason="server side of server_reset lands separately", strict=False)
 async def test_a_memory_server_restarted_under_a_connected_app_shows_the_reset_dialog(
     apps: Apps, memory_server: ServerProcess
 ) -> None:
