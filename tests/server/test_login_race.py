@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, login_body, timeout
+from tests.support.server import REDIS_TEST_URL, ServerProcess, login_body, timeout
 
 CONCURRENT = 200
 ROUNDS = 3
@@ -23,11 +24,35 @@ async def _race(client: httpx.AsyncClient, round_: int) -> list[str]:
     return await asyncio.gather(*(one(i) for i in range(CONCURRENT)))
 
 
+@pytest.fixture
+def race_server(start_server: Callable[..., ServerProcess], redis_prefix: str) -> ServerProcess:
+    """Two workers on Redis whose attempt limits admit 200 unverified logins in flight.
+
+    Every attempt is reserved before its password is checked, so with the default
+    limits at most 10 logins of one account (50 of one address) are in flight at
+    once, right password or not; this race is about what the store decides.
+    """
+    return start_server(
+        "--demo",
+        "--workers",
+        "2",
+        "--redis-url",
+        REDIS_TEST_URL,
+        "--redis-prefix",
+        redis_prefix,
+        "--max-failures-user",
+        str(CONCURRENT),
+        "--max-failures-ip",
+        str(CONCURRENT),
+    )
+
+
 @pytest.mark.slow
 async def test_simultaneous_logins_leave_exactly_one_valid_token(
-    redis_server: ServerProcess,
+    race_server: ServerProcess,
 ) -> None:
     """Every round, one token is valid and all the others are session_displaced."""
+    redis_server = race_server
     limits = httpx.Limits(max_connections=CONCURRENT, max_keepalive_connections=CONCURRENT)
     async with httpx.AsyncClient(
         base_url=redis_server.url, limits=limits, timeout=timeout(60)

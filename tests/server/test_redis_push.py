@@ -52,7 +52,7 @@ async def test_two_workers_push_whichever_worker_holds_the_socket(
 async def test_sweeper_closes_a_socket_whose_session_vanished(
     start_server: Callable[..., ServerProcess], redis_prefix: str
 ) -> None:
-    """Pub/sub is not relied on: a session gone without an event is found by the sweep (4004)."""
+    """Pub/sub is not relied on: a session gone without an event is found by the sweep (4005)."""
     node = _node(start_server, redis_prefix, "--recheck-interval", "0.5")
     token = login(node, "user2", "PC-1")["access_token"]
     sock = await connected(node, token)
@@ -61,8 +61,8 @@ async def test_sweeper_closes_a_socket_whose_session_vanished(
         keys = [k for k in client.scan_iter(match=f"{redis_prefix}:{{u:user2}}:*")]
         doomed = [k for k in keys if not k.endswith(b":user")]
         assert doomed
-        client.delete(*doomed)  # as if the session expired while its event was lost
+        client.delete(*doomed)  # as if the store lost it, and the event with it
     finally:
         client.close()
-    assert await sock.next_message(wait=3) == {"type": "expired"}
-    assert await sock.until_closed() == 4004
+    assert await sock.next_message(wait=3) == {"type": "reset"}
+    assert await sock.until_closed() == 4005

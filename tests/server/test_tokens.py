@@ -73,10 +73,10 @@ def test_expired_token_is_session_expired(memory_server: ServerProcess) -> None:
     assert (r.status_code, r.json()["error"]) == (401, "session_expired")
 
 
-def test_signed_token_for_an_unknown_session_is_expired(memory_server: ServerProcess) -> None:
-    """A valid signature over a JTI the store never had (or forgot) is session_expired."""
+def test_signed_token_for_an_unknown_session_is_reset(memory_server: ServerProcess) -> None:
+    """A valid signature over a JTI the store never had (or forgot) is session_reset."""
     token = jwt.encode(_claims("never-issued"), TEST_SECRET, "HS256")
-    assert _me(memory_server, token).json()["error"] == "session_expired"
+    assert _me(memory_server, token).json()["error"] == "session_reset"
 
 
 def test_token_in_query_string_is_ignored(memory_server: ServerProcess) -> None:

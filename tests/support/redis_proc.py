@@ -64,10 +64,14 @@ class RedisProcess:
             port=self.port, socket_timeout=socket_timeout, retry=Retry(NoBackoff(), 0)
         )
 
-    def stop(self) -> None:
-        """Shut down (saving) and return once the port no longer answers."""
+    def snapshot(self) -> None:
+        """Write the RDB file now (SAVE): what a later :meth:`stop` without saving restores."""
+        self._client(10).save()
+
+    def stop(self, *, save: bool = True) -> None:
+        """Shut down (saving, unless told not to) and return once the port no longer answers."""
         with contextlib.suppress(redis.ConnectionError):  # already down
-            self._client(2).shutdown(save=True)
+            self._client(2).shutdown(save=save, nosave=not save)
         deadline = time.monotonic() + timeout(10)
         while time.monotonic() < deadline:
             try:

@@ -1,0 +1,86 @@
+"""A session the server no longer knows is server_reset; a Redis gone back in time fails closed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from tests.support.clients import auth, login, open_socket
+from tests.support.redis_proc import RedisProcess
+from tests.support.server import ServerProcess, timeout
+
+
+def _me(server: ServerProcess, token: str) -> httpx.Response:
+    return httpx.get(server.url + "/api/auth/me", headers=auth(token))
+
+
+def test_a_restarted_memory_server_answers_session_reset(
+    memory_server: ServerProcess,
+) -> None:
+    """A well-signed, unexpired token the restarted store never heard of gets 401 session_reset."""
+    token = login(memory_server, "user1", "PC-1")["access_token"]
+    assert _me(memory_server, token).status_code == 200
+    memory_server.restart()
+    r = _me(memory_server, token)
+    assert (r.status_code, r.json()["error"]) == (401, "session_reset")
+
+
+async def test_the_socket_of_an_unknown_session_is_told_reset_with_4005(
+    memory_server: ServerProcess,
+) -> None:
+    """After a restart the socket gets {"type": "reset"} and the terminal close code 4005."""
+    token = login(memory_server, "user1", "PC-1")["access_token"]
+    await asyncio.to_thread(memory_server.restart)
+    sock = await open_socket(memory_server, token)
+    assert await sock.until_closed() == 4005
+    assert sock.messages == [{"type": "reset"}]
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisProcess]:
+    server = RedisProcess().start()
+    yield server
+    server.stop(save=False)
+
+
+def _until(check: Callable[[], bool], within: float) -> bool:
+    deadline = time.monotonic() + timeout(within)
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+@pytest.mark.redis
+def test_a_redis_restored_from_an_older_snapshot_fails_closed(
+    start_server: Callable[..., ServerProcess], private_redis: RedisProcess
+) -> None:
+    """Ended sessions that an old RDB brings back answer session_reset, and new logins work."""
+    server = start_server("--demo", "--workers", "2", "--redis-url", private_redis.url)
+    pc1 = login(server, "user1", "PC-1")["access_token"]
+    kicked = login(server, "user2", "PC-1")["access_token"]
+    private_redis.snapshot()  # pc1 and kicked are live in this RDB
+    pc2 = login(server, "user1", "PC-2")["access_token"]  # displaces pc1
+    admin = login(server, "admin", "console")["access_token"]
+    r = httpx.delete(server.url + "/api/admin/users/user2/sessions", headers=auth(admin))
+    assert r.status_code == 200
+    for token in (pc1, kicked):
+        assert _me(server, token).status_code == 401
+    private_redis.stop(save=False)
+    private_redis.start()  # back in time: pc1 and kicked live again, pc2 and admin unknown
+
+    def reset(token: str) -> bool:
+        r = _me(server, token)
+        return r.status_code == 401 and r.json()["error"] == "session_reset"
+
+    assert _until(lambda: reset(pc1), within=10), _me(server, pc1).text
+    for token in (kicked, pc2, admin):
+        assert reset(token), _me(server, token).text
+    fresh = login(server, "user1", "PC-3")["access_token"]
+    assert _me(server, fresh).status_code == 200
+    assert "event=store_went_back" in server.log()
