@@ -1,5 +1,10 @@
 """GET /ws: the session channel.
 
+A browser's ``Origin`` must be on the allowlist: the check is bound to the
+route (``ctx_check_origin``), not to a path string, so it runs before the
+handshake however the path is spelled (``/ws/``, ``/ws//``, absolute form).
+Requests without an ``Origin`` (the desktop app) are not affected.
+
 The socket is accepted even when the token is no longer good, so that the
 client learns *why* (message + terminal close code) instead of seeing a bare
 handshake failure it would retry forever. Clients send no data frames.
@@ -31,10 +36,16 @@ log = logging.getLogger("loginguard.ws")
 
 @bp.on_request
 async def check_origin(request: Request) -> HTTPResponse | None:
-    """Browsers send Origin; a page from anywhere else must not ride a user's socket."""
+    """Browsers send Origin; a page from anywhere else must not ride a user's socket.
+
+    Sanic upgrades before a websocket handler runs, so the refusal must happen
+    here, in a request middleware, for every route that asks for it.
+    """
+    route = request.route
+    if route is None or not getattr(route.ctx, "check_origin", False):
+        return None
     origin = request.headers.get("origin")
-    allowed = state(request).settings.allowed_origins
-    if request.path == paths.WS and origin is not None and origin not in allowed:
+    if origin is not None and origin not in state(request).settings.allowed_origins:
         return error_json(403, ErrorCode.FORBIDDEN, detail="origin not allowed")
     return None
 
@@ -74,4 +85,4 @@ async def channel(request: Request, ws: Websocket) -> None:
         st.hub.discard(claims.jti, ws)
 
 
-bp.add_websocket_route(channel, paths.WS)
+bp.add_websocket_route(channel, paths.WS, ctx_check_origin=True)
