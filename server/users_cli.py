@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from server.auth import Passwords
 from server.sessions.base import SessionStore, StoreUnavailable, User
 from shared.reasons import EndReason
+from shared.usernames import RULE, valid_username
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +95,11 @@ def _without_password(url: str) -> str:
 
 def run(argv: Sequence[str]) -> int:
     a = _parser().parse_args(argv)
+    # Only new names are checked: an old account outside the rule can still be
+    # disabled, re-enabled or given a new password (and never signs in).
+    if a.cmd == "add" and not valid_username(a.username):
+        print(f"users: invalid username {a.username!r}: {RULE}", file=sys.stderr)
+        return 2
     if not a.redis_url:
         print(
             "users: needs --redis-url (or LOGINGUARD_REDIS_URL). The embedded memory store "

@@ -13,6 +13,7 @@ from server.state import State, state
 from shared import paths
 from shared.errors import ErrorCode
 from shared.reasons import EndReason
+from shared.usernames import RULE, valid_username
 
 bp = Blueprint("admin")
 log = logging.getLogger("loginguard.admin")
@@ -47,11 +48,13 @@ async def all_sessions(request: Request) -> HTTPResponse:
     )
 
 
-# shared/ spells parameters format-style; Sanic wants <name>.
-@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"))
+# shared/ spells parameters format-style; Sanic wants <name>. unquote: a%40b.c is a@b.c.
+@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"), unquote=True)
 async def kick(request: Request, username: str) -> HTTPResponse:
     st = state(request)
     admin = await _require_admin(request, st)
+    if not valid_username(username):
+        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     if await st.store.get_user(username) is None:
         raise ApiError(404, ErrorCode.NOT_FOUND)
     ended = await st.store.end_all(username, EndReason.ADMIN)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from server.errors import ApiError
 from shared.errors import ErrorCode
-
-USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+from shared.usernames import RULE, valid_username
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +36,8 @@ def parse_login(body: Any) -> LoginRequest:
     if not isinstance(body, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
     username = _text(body, "username", 64)
-    if not USERNAME.fullmatch(username):
-        raise ApiError(
-            422, ErrorCode.VALIDATION_FAILED, None, field="username", detail="letters, digits, ._@-"
-        )
+    if not valid_username(username):
+        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     takeover = body.get("takeover", False)
     if not isinstance(takeover, bool):
         raise ApiError(
