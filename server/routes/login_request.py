@@ -1,4 +1,9 @@
-"""Validation of the login body: every field checked, the first bad one named."""
+"""Validation of the login body: every field checked, the first bad one named.
+
+The device name is cleaned (:func:`shared.device_names.clean_device_name`)
+before anything stores, shows or logs it; one with nothing visible left is
+refused like an empty one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.errors import ApiError
+from shared.device_names import MAX_LENGTH as DEVICE_NAME_MAX
+from shared.device_names import clean_device_name
 from shared.errors import ErrorCode
 from shared.usernames import RULE, valid_username
 
@@ -43,7 +50,16 @@ def parse_login(body: Any) -> LoginRequest:
         raise ApiError(
             422, ErrorCode.VALIDATION_FAILED, None, field="takeover", detail="must be a boolean"
         )
-    device_name = " ".join(_text(body, "device_name", 100).split())  # no control characters
+    # Room for invisible characters that cleaning drops; the cleaned name is cut.
+    device_name = clean_device_name(_text(body, "device_name", 4 * DEVICE_NAME_MAX))
+    if not device_name:
+        raise ApiError(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            None,
+            field="device_name",
+            detail="device_name has no visible characters",
+        )
     return LoginRequest(
         username=username,
         password=_text(body, "password", 1024),
