@@ -1,9 +1,11 @@
 """GET /ws: the session channel.
 
-A browser's ``Origin`` must be on the allowlist: the check is bound to the
-route (``ctx_check_origin``), not to a path string, so it runs before the
-handshake however the path is spelled (``/ws/``, ``/ws//``, absolute form).
-Requests without an ``Origin`` (the desktop app) are not affected.
+Before the handshake (Sanic upgrades before the handler runs), two checks
+bound to the route (``ctx_handshake_checks``), not to a path string, so they
+hold however the path is spelled (``/ws/``, ``/ws//``, absolute form): a
+browser's ``Origin`` must be on the allowlist (403; requests without one, like
+the desktop app's, pass), and every header value must be one the websockets
+library accepts (400, instead of the 500 its refusal would become).
 
 The socket is accepted even when the token is no longer good, so that the
 client learns *why* (message + terminal close code) instead of seeing a bare
@@ -17,7 +19,8 @@ import logging
 
 from sanic import Blueprint, Request, Websocket
 from sanic.response import HTTPResponse
-from websockets.exceptions import ConnectionClosed
+from websockets.datastructures import Headers as WSHeaders
+from websockets.exceptions import ConnectionClosed, InvalidHeaderValue
 
 from server.errors import ApiError, error_json
 from server.guard import bearer, verify
@@ -35,15 +38,16 @@ log = logging.getLogger("loginguard.ws")
 
 
 @bp.on_request
-async def check_origin(request: Request) -> HTTPResponse | None:
-    """Browsers send Origin; a page from anywhere else must not ride a user's socket.
-
-    Sanic upgrades before a websocket handler runs, so the refusal must happen
-    here, in a request middleware, for every route that asks for it.
-    """
+async def before_handshake(request: Request) -> HTTPResponse | None:
+    """Refuse, with a JSON status, a handshake the socket must not be opened for."""
     route = request.route
-    if route is None or not getattr(route.ctx, "check_origin", False):
+    if route is None or not getattr(route.ctx, "handshake_checks", False):
         return None
+    try:
+        WSHeaders(request.headers)  # what Sanic hands websockets to accept
+    except InvalidHeaderValue:
+        return error_json(400, ErrorCode.BAD_REQUEST, detail="header value not allowed")
+    # Browsers send Origin; a page from anywhere else must not ride a user's socket.
     origin = request.headers.get("origin")
     if origin is not None and origin not in state(request).settings.allowed_origins:
         return error_json(403, ErrorCode.FORBIDDEN, detail="origin not allowed")
@@ -85,4 +89,4 @@ async def channel(request: Request, ws: Websocket) -> None:
         st.hub.discard(claims.jti, ws)
 
 
-bp.add_websocket_route(channel, paths.WS, ctx_check_origin=True)
+bp.add_websocket_route(channel, paths.WS, ctx_handshake_checks=True)

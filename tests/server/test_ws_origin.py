@@ -1,4 +1,4 @@
-"""The Origin allowlist on /ws holds however the request target spells the path."""
+"""The /ws handshake checks (Origin allowlist, header values) hold however the path is spelled."""
 
 from __future__ import annotations
 
@@ -59,3 +59,15 @@ def test_look_alike_paths_never_open_a_socket(server: ServerProcess, target: str
     for origin in (ALLOWED, EVIL):
         status, _ = _handshake(server, target, token, origin)
         assert 400 <= status < 500, (target, origin, status)
+
+
+@pytest.mark.parametrize("value", [b"\x01", b"a\x7fb", "\u20ac".encode(), b"\xff\xfe", b"\xe9"])
+@pytest.mark.parametrize("target", ["/ws", "/ws/"])
+def test_header_values_websockets_refuses_are_400(
+    server: ServerProcess, target: str, value: bytes
+) -> None:
+    """A header value the websockets library would refuse gets 400 JSON, not a 500."""
+    headers = [(b"X-Anything", value)]
+    r = send(server.port, b"GET", target.encode(), headers, upgrade=True)
+    assert r.status == 400, r.body
+    assert r.json() == {"error": "bad_request", "detail": "header value not allowed"}
