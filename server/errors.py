@@ -1,4 +1,11 @@
-"""Every error leaves as JSON ``{"error": <code>, ...}`` with the right status."""
+"""Every error leaves as JSON ``{"error": <code>, ...}`` with the right status.
+
+Handlers validate what they read; as a last line of defence, a RecursionError
+(input nested too deep for a parser) or a UnicodeError (text that cannot be
+encoded, such as a lone surrogate) that escapes a handler is the client's
+fault and leaves as 400 ``bad_request``, logged at warning with the path, never
+as a 500 with a traceback.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +74,11 @@ def install(app: Sanic[Any, Any]) -> None:
         count(request, code)
         return error_json(exc.status_code, code, getattr(exc, "headers", None))
 
+    async def bad_input(request: Request, exc: RecursionError | UnicodeError) -> HTTPResponse:
+        count(request, ErrorCode.BAD_REQUEST)
+        log.warning("event=bad_input error=%s path=%s", type(exc).__name__, request.path)
+        return error_json(400, ErrorCode.BAD_REQUEST)
+
     async def unexpected(request: Request, exc: Exception) -> HTTPResponse:
         count(request, ErrorCode.INTERNAL)
         log.exception("event=internal_error path=%s", request.path)
@@ -75,4 +87,6 @@ def install(app: Sanic[Any, Any]) -> None:
     app.error_handler.add(ApiError, api_error)
     app.error_handler.add(StoreUnavailable, store_down)
     app.error_handler.add(SanicException, sanic_error)
+    app.error_handler.add(RecursionError, bad_input)
+    app.error_handler.add(UnicodeError, bad_input)
     app.error_handler.add(Exception, unexpected)

@@ -8,6 +8,7 @@ from typing import cast
 from sanic import Request
 
 from server.auth import Passwords, Tokens
+from server.client_ip import client_ip as _client_ip
 from server.config import Settings
 from server.core.service import SessionService
 from server.hub import Hub
@@ -31,5 +32,5 @@ def state(request: Request) -> State:
 
 
 def client_ip(request: Request) -> str:
-    """The peer's address; behind ``--proxies-count`` proxies, Sanic's forwarded one."""
-    return request.remote_addr or request.ip or "unknown"
+    """The client's address; see :mod:`server.client_ip`."""
+    return _client_ip(request)

@@ -19,6 +19,7 @@ from server.auth import Passwords
 from server.sessions.factory import Stores
 from server.sessions.records import Account, StoreUnavailable
 from shared.reasons import EndReason
+from shared.usernames import RULE, valid_username
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,6 +97,11 @@ def _without_password(url: str) -> str:
 
 def run(argv: Sequence[str]) -> int:
     a = _parser().parse_args(argv)
+    # Only new names are checked: an old account outside the rule can still be
+    # disabled, re-enabled or given a new password (and never signs in).
+    if a.cmd == "add" and not valid_username(a.username):
+        print(f"users: invalid username {a.username!r}: {RULE}", file=sys.stderr)
+        return 2
     if not a.redis_url:
         print(
             "users: needs --redis-url (or LOGINGUARD_REDIS_URL). The embedded memory store "

@@ -1,6 +1,14 @@
-"""Admin: list every live session (SCAN-paged), end all sessions of a user."""
+"""Admin: list every live session (SCAN-paged), end all sessions of a user.
+
+Query and path values are checked before a store sees them: a cursor longer
+than 256 characters, with characters no engine issues, or with a number past
+64 bits is 422 ``cursor``; ``count`` is 1-1000 in ASCII digits; a username
+outside the shared rule is 422 ``username``.
+"""
 
 from __future__ import annotations
+
+import re
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
@@ -12,9 +20,21 @@ from server.state import State, state
 from shared import paths
 from shared.errors import ErrorCode
 from shared.reasons import EndReason
+from shared.usernames import RULE, valid_username
 
 bp = Blueprint("admin")
 _MAX_PAGE = 1000
+_DIGITS = re.compile(r"[0-9]{1,4}")
+# Either engine's cursor: base64url JSON (memory) or "<node>:<position>" (Redis).
+_CURSOR = re.compile(r"[A-Za-z0-9_=:-]{1,256}")
+_SCAN_MAX = 2**64 - 1  # a Redis SCAN position is an unsigned 64-bit number
+
+
+def _looks_like_a_cursor(text: str) -> bool:
+    """The shape check done before any store sees a cursor; the store judges the rest."""
+    if not _CURSOR.fullmatch(text):
+        return False
+    return all(int(part) <= _SCAN_MAX for part in text.split(":") if part.isdigit())
 
 
 async def _require_admin(request: Request, st: State) -> Authenticated:
@@ -30,26 +50,29 @@ async def all_sessions(request: Request) -> HTTPResponse:
     st = state(request)
     await _require_admin(request, st)
     cursor = request.args.get("cursor", "0")
-    try:
-        count = int(request.args.get("count", "100"))
-    except ValueError:
-        count = 0
+    if not _looks_like_a_cursor(cursor):
+        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor")
+    raw_count = request.args.get("count", "100")
+    count = int(raw_count) if _DIGITS.fullmatch(raw_count) else 0
     if not 1 <= count <= _MAX_PAGE:
         raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
     try:
         records, next_cursor = await st.stores.sessions.scan_sessions(cursor, count)
     except (ValueError, OverflowError):
+        # The store's own verdict on a cursor of the right shape that it never issued.
         raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor") from None
     return json(
         {"sessions": [{**r.public(), "user": r.user} for r in records], "next_cursor": next_cursor}
     )
 
 
-# shared/ spells parameters format-style; Sanic wants <name>.
-@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"))
+# shared/ spells parameters format-style; Sanic wants <name>. unquote: a%40b.c is a@b.c.
+@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"), unquote=True)
 async def kick(request: Request, username: str) -> HTTPResponse:
     st = state(request)
     admin = await _require_admin(request, st)
+    if not valid_username(username):
+        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     if await st.stores.accounts.get(username) is None:
         raise ApiError(404, ErrorCode.NOT_FOUND)
     ended = await st.service.end_all(username, EndReason.ADMIN, by_admin=admin.claims.user)

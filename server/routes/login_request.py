@@ -1,15 +1,28 @@
-"""Validation of the login body: every field checked, the first bad one named."""
+"""Validation of the login body: every field checked, the first bad one named.
+
+A body nested deeper than :data:`MAX_DEPTH` is refused whole (400), whatever
+field holds the nesting. Every text field must be valid Unicode: a lone
+surrogate (the JSON escape ``"\\ud800"``) is refused with 422 naming the
+field, so no later encode (argon2, Redis, the JSON response) can fail on it.
+
+The device name is cleaned (:func:`shared.device_names.clean_device_name`)
+before anything stores, shows or logs it; one with nothing visible left is
+refused like an empty one.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from server.errors import ApiError
+from shared.device_names import MAX_LENGTH as DEVICE_NAME_MAX
+from shared.device_names import clean_device_name
 from shared.errors import ErrorCode
+from shared.usernames import RULE, valid_username
 
-USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+#: Arrays/objects inside one another; the login body itself needs 1.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +44,59 @@ def _text(body: dict[str, Any], field: str, max_len: int) -> str:
             field=field,
             detail=f"{field} must be a non-empty string of at most {max_len} characters",
         )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(
+                422,
+                ErrorCode.VALIDATION_FAILED,
+                None,
+                field=field,
+                detail=f"{field} is not valid Unicode text (lone surrogate)",
+            ) from None
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True if containers nest more than ``limit`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def parse_login(body: Any) -> LoginRequest:
     if not isinstance(body, dict):
         raise ApiError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
-    username = _text(body, "username", 64)
-    if not USERNAME.fullmatch(username):
+    if _deeper_than(body, MAX_DEPTH):
         raise ApiError(
-            422, ErrorCode.VALIDATION_FAILED, None, field="username", detail="letters, digits, ._@-"
+            400, ErrorCode.BAD_REQUEST, None, detail=f"body nests deeper than {MAX_DEPTH} levels"
         )
+    username = _text(body, "username", 64)
+    if not valid_username(username):
+        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     takeover = body.get("takeover", False)
     if not isinstance(takeover, bool):
         raise ApiError(
             422, ErrorCode.VALIDATION_FAILED, None, field="takeover", detail="must be a boolean"
         )
-    device_name = " ".join(_text(body, "device_name", 100).split())  # no control characters
+    # Room for invisible characters that cleaning drops; the cleaned name is cut.
+    device_name = clean_device_name(_text(body, "device_name", 4 * DEVICE_NAME_MAX))
+    if not device_name:
+        raise ApiError(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            None,
+            field="device_name",
+            detail="device_name has no visible characters",
+        )
     return LoginRequest(
         username=username,
         password=_text(body, "password", 1024),

@@ -1,5 +1,12 @@
 """GET /ws: the session channel.
 
+Before the handshake (Sanic upgrades before the handler runs), two checks
+bound to the route (``ctx_handshake_checks``), not to a path string, so they
+hold however the path is spelled (``/ws/``, ``/ws//``, absolute form): a
+browser's ``Origin`` must be on the allowlist (403; requests without one, like
+the desktop app's, pass), and every header value must be one the websockets
+library accepts (400, instead of the 500 its refusal would become).
+
 The socket is accepted even when the token is no longer good, so that the
 client learns *why* (message + terminal close code) instead of seeing a bare
 handshake failure it would retry forever. Clients send no data frames.
@@ -12,7 +19,8 @@ import logging
 
 from sanic import Blueprint, Request, Websocket
 from sanic.response import HTTPResponse
-from websockets.exceptions import ConnectionClosed
+from websockets.datastructures import Headers as WSHeaders
+from websockets.exceptions import ConnectionClosed, InvalidHeaderValue
 
 from server.core.results import SessionOver
 from server.errors import error_json
@@ -30,11 +38,18 @@ log = logging.getLogger("loginguard.ws")
 
 
 @bp.on_request
-async def check_origin(request: Request) -> HTTPResponse | None:
-    """Browsers send Origin; a page from anywhere else must not ride a user's socket."""
+async def before_handshake(request: Request) -> HTTPResponse | None:
+    """Refuse, with a JSON status, a handshake the socket must not be opened for."""
+    route = request.route
+    if route is None or not getattr(route.ctx, "handshake_checks", False):
+        return None
+    try:
+        WSHeaders(request.headers)  # what Sanic hands websockets to accept
+    except InvalidHeaderValue:
+        return error_json(400, ErrorCode.BAD_REQUEST, detail="header value not allowed")
+    # Browsers send Origin; a page from anywhere else must not ride a user's socket.
     origin = request.headers.get("origin")
-    allowed = state(request).settings.allowed_origins
-    if request.path == paths.WS and origin is not None and origin not in allowed:
+    if origin is not None and origin not in state(request).settings.allowed_origins:
         return error_json(403, ErrorCode.FORBIDDEN, detail="origin not allowed")
     return None
 
@@ -71,4 +86,4 @@ async def channel(request: Request, ws: Websocket) -> None:
         st.hub.discard(claims.jti, ws)
 
 
-bp.add_websocket_route(channel, paths.WS)
+bp.add_websocket_route(channel, paths.WS, ctx_handshake_checks=True)

@@ -1,0 +1,59 @@
+"""Log lines keep every interpolated value inside its own field, on its own line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from server.logs import LogfmtFormatter, logfmt_quote
+
+
+def _format(msg: str, *args: object) -> str:
+    record = logging.LogRecord("loginguard.t", logging.INFO, __file__, 1, msg, args, None)
+    return LogfmtFormatter("%(message)s").format(record)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("PC-1", "PC-1"),
+        ("a@b.c", "a@b.c"),
+        ("", '""'),
+        ("PC 1", '"PC 1"'),
+        ("x=y", '"x=y"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("a\nevent=forged", '"a\\nevent=forged"'),
+        ("cr\rlf", '"cr\\rlf"'),
+        ("tab\there", '"tab\\there"'),
+        ("\x1b[31m", '"\\x1b[31m"'),
+        ("nul\x00del\x7f", '"nul\\x00del\\x7f"'),
+        ("\u202eevil", '"\\u202eevil"'),
+        ("zw\u200bsp", '"zw\\u200bsp"'),
+        ("nbsp\u00a0", '"nbsp\\xa0"'),
+        ("\ud800", '"\\ud800"'),
+        ("caf\u00e9", "caf\u00e9"),
+    ],
+)
+def test_values_are_written_logfmt_style(value: str, written: str) -> None:
+    """Safe text stays bare; spaces, =, quotes, backslashes and invisibles are quoted, escaped."""
+    assert logfmt_quote(value) == written
+    assert _format("event=x v=%s", value) == f"event=x v={written}"
+
+
+def test_forged_fields_stay_in_one_field_for_s_and_r() -> None:
+    """A value posing as more fields or another line is one quoted field under %s and %r."""
+    forged = "PC-1 event=session_created user=admin\n2026 INFO loginguard event=x"
+    quoted = '"PC-1 event=session_created user=admin\\n2026 INFO loginguard event=x"'
+    line = _format("event=login user=%s device=%r n=%d t=%.1f", forged, forged, 3, 0.25)
+    assert line == f"event=login user={quoted} device={quoted} n=3 t=0.2"
+    assert "\n" not in line
+
+
+def test_mapping_arguments_are_quoted_too() -> None:
+    """Arguments passed as one mapping are quoted like positional ones."""
+    record = logging.LogRecord(
+        "loginguard.t", logging.INFO, __file__, 1, "event=x user=%(user)s", ({"user": "a b"},), None
+    )
+    assert LogfmtFormatter("%(message)s").format(record) == 'event=x user="a b"'
