@@ -15,8 +15,8 @@ def bearer(request: Request) -> str | None:
     """The token of ``Authorization: Bearer <token>``; tokens in URLs are ignored."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
+    if scheme.lower() != "bearer" or not token.strip() or not token.isascii():
+        return None  # a JWT is ASCII; anything else is no token at all
     return token.strip()
 
 

@@ -209,6 +209,8 @@ def _encode_cursor(key: tuple[str, str]) -> str:
 def _decode_cursor(cursor: str) -> tuple[str, str]:
     if cursor in ("", "0"):
         return ("", "")
+    if len(cursor) > 1400:  # what 1024 bytes encode to, and then some
+        raise ValueError("bad cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
         if len(raw) > 1024:

@@ -23,13 +23,19 @@ def _parse(cursor: str, nodes: int | None) -> tuple[int, int]:
     if cursor == DONE:
         return 0, 0
     node, sep, position = cursor.partition(":")
-    if sep and _digits(node) and _digits(position) and (nodes is None or int(node) < nodes):
+    if (
+        sep
+        and _digits(node, 5)
+        and _digits(position, 20)
+        and int(position) < 2**64  # a SCAN cursor is an unsigned 64-bit number
+        and (nodes is None or int(node) < nodes)
+    ):
         return int(node), int(position)
     raise ValueError(f"bad cursor {cursor!r}")
 
 
-def _digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
+def _digits(text: str, most: int) -> bool:
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
 
 
 async def step(link: Link, cursor: str, *, match: str, count: int) -> tuple[str, list[str]]:

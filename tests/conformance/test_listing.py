@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from server.sessions.base import SessionStore
@@ -49,10 +51,17 @@ async def test_scan_walks_every_live_session(
     assert seen == expected
 
 
-async def test_scan_refuses_a_malformed_cursor(store: SessionStore) -> None:
-    """A cursor the store never issued is a ValueError."""
+_DEEP = base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["not-a-cursor!", "0:" + "9" * 40, "0:18446744073709551616", _DEEP, "YWI=", "e30=", "\ud800"],
+)
+async def test_scan_refuses_a_malformed_cursor(store: SessionStore, cursor: str) -> None:
+    """A cursor the store never issued, however deep, long or odd, is a ValueError."""
     with pytest.raises(ValueError, match="cursor"):
-        await store.scan_sessions("not-a-cursor!", 10)
+        await store.scan_sessions(cursor, 10)
 
 
 async def test_a_page_is_cached_for_five_seconds(
