@@ -14,7 +14,7 @@ from server import config
 from server.logs import setup_logging
 
 
-def serve(settings: config.Settings) -> None:
+def serve(settings: config.ServerSettings) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 

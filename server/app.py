@@ -14,7 +14,7 @@ from sanic.response import BaseHTTPResponse
 
 from server import errors
 from server.auth import Passwords, Tokens
-from server.config import Settings
+from server.config import ServerSettings
 from server.core.service import SessionService
 from server.demo import seed_demo_users
 from server.hub import Hub
@@ -22,7 +22,7 @@ from server.metrics import Metrics
 from server.routes import admin, auth, health, sessions, ws
 from server.sessions.factory import open_stores
 from server.sessions.records import StoreUnavailable
-from server.state import State, state
+from server.state import WorkerState, state
 from shared import paths
 
 log = logging.getLogger("loginguard")
@@ -30,7 +30,7 @@ log = logging.getLogger("loginguard")
 WS_MAX_FRAME = 64 * 1024
 
 
-def create_app(settings: Settings) -> Sanic[Any, Any]:
+def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     app: Sanic[Any, Any] = Sanic("loginguard")
     app.config.WEBSOCKET_MAX_SIZE = WS_MAX_FRAME
     # No per-socket keepalive task: the hub pings every socket from one loop.
@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> Sanic[Any, Any]:
         metrics.watch_gc()
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
         tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
-        app.ctx.lg = State(
+        app.ctx.lg = WorkerState(
             settings=settings,
             stores=stores,
             service=SessionService(stores, settings, passwords, tokens, metrics),

@@ -1,4 +1,4 @@
-"""Command-line flags and ``LOGINGUARD_*`` environment → one :class:`Settings`.
+"""Command-line flags and ``LOGINGUARD_*`` environment → one :class:`ServerSettings`.
 
 Every flag has an environment twin (``--redis-url`` ↔ ``LOGINGUARD_REDIS_URL``);
 a flag wins over the environment. The JWT secret is environment-only so that it
@@ -23,7 +23,7 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
+class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -55,7 +55,7 @@ def _env(env: Mapping[str, str], name: str, default: str | None = None) -> str |
 
 
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
-    d = Settings()
+    d = ServerSettings()
     p = argparse.ArgumentParser(prog="loginguard-server", description="LoginGuard server")
 
     def opt(flag: str, env_name: str, default: object, **kw: object) -> None:
@@ -91,7 +91,7 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     return p
 
 
-def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerSettings:
     """Parse flags over the environment and validate the result."""
     env = os.environ if env is None else env
     a = build_parser(env).parse_args(argv)
@@ -115,7 +115,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         )
     if "{" in a.redis_prefix or "}" in a.redis_prefix:
         raise ConfigError("--redis-prefix must not contain braces (they mark Redis hash tags).")
-    return Settings(
+    return ServerSettings(
         host=a.host,
         port=a.port,
         workers=a.workers,
@@ -135,7 +135,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         failure_window=a.failure_window,
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
         proxies_count=a.proxies_count,
-        argon2_time_cost=int(_env(env, "ARGON2_TIME_COST") or Settings.argon2_time_cost),
-        argon2_memory_kib=int(_env(env, "ARGON2_MEMORY_KIB") or Settings.argon2_memory_kib),
+        argon2_time_cost=int(_env(env, "ARGON2_TIME_COST") or ServerSettings.argon2_time_cost),
+        argon2_memory_kib=int(_env(env, "ARGON2_MEMORY_KIB") or ServerSettings.argon2_memory_kib),
         log_level=a.log_level.upper(),
     )

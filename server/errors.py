@@ -22,7 +22,7 @@ from shared.errors import ErrorCode
 log = logging.getLogger("loginguard.errors")
 
 
-class ApiError(Exception):
+class HttpError(Exception):
     """Raised by handlers; rendered as ``status`` + ``{"error": code, **extra}``."""
 
     def __init__(
@@ -53,7 +53,7 @@ def install(app: Sanic[Any, Any]) -> None:
         if state is not None:
             state.metrics.errors.labels(code.value).inc()
 
-    async def api_error(request: Request, exc: ApiError) -> HTTPResponse:
+    async def api_error(request: Request, exc: HttpError) -> HTTPResponse:
         count(request, exc.code)
         return error_json(exc.status, exc.code, exc.headers, **exc.extra)
 
@@ -84,7 +84,7 @@ def install(app: Sanic[Any, Any]) -> None:
         log.exception("event=internal_error path=%s", request.path)
         return error_json(500, ErrorCode.INTERNAL)
 
-    app.error_handler.add(ApiError, api_error)
+    app.error_handler.add(HttpError, api_error)
     app.error_handler.add(StoreUnavailable, store_down)
     app.error_handler.add(SanicException, sanic_error)
     app.error_handler.add(RecursionError, bad_input)

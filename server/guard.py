@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Request
 
 from server.core.results import Authenticated, SessionOver
-from server.errors import ApiError
+from server.errors import HttpError
 from server.state import state
 from shared.errors import ErrorCode
 from shared.reasons import ENDINGS, EndReason, end_message
@@ -20,17 +20,17 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def ended_error(over: SessionOver) -> ApiError:
+def ended_error(over: SessionOver) -> HttpError:
     """The 401 for a session that is over: the socket message's details under its error code."""
     if over.reason is EndReason.INVALID:
-        return ApiError(401, ErrorCode.INVALID_TOKEN, {"WWW-Authenticate": "Bearer"})
+        return HttpError(401, ErrorCode.INVALID_TOKEN, {"WWW-Authenticate": "Bearer"})
     details = end_message(over.reason, over.by)
     extra = {k: v for k, v in details.items() if k != "type" and v is not None}
-    return ApiError(401, ENDINGS[over.reason].error, None, **extra)
+    return HttpError(401, ENDINGS[over.reason].error, None, **extra)
 
 
 async def authenticate(request: Request) -> Authenticated:
-    """The caller's live session, its idle deadline refreshed; else ApiError 401."""
+    """The caller's live session, its idle deadline refreshed; else HttpError 401."""
     result = await state(request).service.authenticate(bearer(request))
     if isinstance(result, SessionOver):
         raise ended_error(result)

@@ -26,7 +26,7 @@ from typing import Any
 
 from sanic import Websocket
 
-from server.config import Settings
+from server.config import ServerSettings
 from server.metrics import Metrics
 from server.sessions.factory import Stores
 from server.sessions.records import SessionEvent, StoreUnavailable, ending_of
@@ -57,7 +57,7 @@ def _consume(future: asyncio.Future[Any]) -> None:
 
 
 class Hub:
-    def __init__(self, stores: Stores, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, stores: Stores, settings: ServerSettings, metrics: Metrics) -> None:
         self._store = stores.sessions
         self._events = stores.events
         self._settings = settings

@@ -9,7 +9,7 @@ from sanic import Request
 
 from server.auth import Passwords, Tokens
 from server.client_ip import client_ip as _client_ip
-from server.config import Settings
+from server.config import ServerSettings
 from server.core.service import SessionService
 from server.hub import Hub
 from server.metrics import Metrics
@@ -17,8 +17,8 @@ from server.sessions.factory import Stores
 
 
 @dataclass
-class State:
-    settings: Settings
+class WorkerState:
+    settings: ServerSettings
     stores: Stores
     service: SessionService
     hub: Hub
@@ -27,8 +27,8 @@ class State:
     metrics: Metrics
 
 
-def state(request: Request) -> State:
-    return cast(State, request.app.ctx.lg)
+def state(request: Request) -> WorkerState:
+    return cast(WorkerState, request.app.ctx.lg)
 
 
 def client_ip(request: Request) -> str:

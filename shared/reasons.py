@@ -24,24 +24,30 @@ class EndReason(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Ending:
+class ReasonCodes:
     error: ErrorCode
     message: MessageType
     close: CloseCode
 
 
-ENDINGS: dict[EndReason, Ending] = {
-    EndReason.DISPLACED: Ending(
+ENDINGS: dict[EndReason, ReasonCodes] = {
+    EndReason.DISPLACED: ReasonCodes(
         ErrorCode.SESSION_DISPLACED, MessageType.DISPLACED, CloseCode.DISPLACED
     ),
-    EndReason.LOGGED_OUT: Ending(
+    EndReason.LOGGED_OUT: ReasonCodes(
         ErrorCode.SESSION_LOGGED_OUT, MessageType.LOGGED_OUT, CloseCode.LOGGED_OUT
     ),
-    EndReason.ADMIN: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
-    EndReason.DISABLED: Ending(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
-    EndReason.EXPIRED: Ending(ErrorCode.SESSION_EXPIRED, MessageType.EXPIRED, CloseCode.EXPIRED),
-    EndReason.SERVER_RESET: Ending(ErrorCode.SESSION_RESET, MessageType.RESET, CloseCode.RESET),
-    EndReason.INVALID: Ending(
+    EndReason.ADMIN: ReasonCodes(ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED),
+    EndReason.DISABLED: ReasonCodes(
+        ErrorCode.SESSION_REVOKED, MessageType.REVOKED, CloseCode.REVOKED
+    ),
+    EndReason.EXPIRED: ReasonCodes(
+        ErrorCode.SESSION_EXPIRED, MessageType.EXPIRED, CloseCode.EXPIRED
+    ),
+    EndReason.SERVER_RESET: ReasonCodes(
+        ErrorCode.SESSION_RESET, MessageType.RESET, CloseCode.RESET
+    ),
+    EndReason.INVALID: ReasonCodes(
         ErrorCode.INVALID_TOKEN, MessageType.INVALID_TOKEN, CloseCode.INVALID_TOKEN
     ),
 }

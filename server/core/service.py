@@ -19,7 +19,7 @@ import logging
 import time
 
 from server.auth import Claims, Passwords, TokenExpired, TokenInvalid, Tokens, new_jti
-from server.config import Settings
+from server.config import ServerSettings
 from server.core.results import (
     AccountDisabled,
     Admitted,
@@ -46,7 +46,7 @@ class SessionService:
     def __init__(
         self,
         stores: Stores,
-        settings: Settings,
+        settings: ServerSettings,
         passwords: Passwords,
         tokens: Tokens,
         metrics: Metrics,

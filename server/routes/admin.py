@@ -14,9 +14,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from server.core.results import Authenticated
-from server.errors import ApiError
+from server.errors import HttpError
 from server.guard import authenticate
-from server.state import State, state
+from server.state import WorkerState, state
 from shared import paths
 from shared.errors import ErrorCode
 from shared.reasons import EndReason
@@ -37,11 +37,11 @@ def _looks_like_a_cursor(text: str) -> bool:
     return all(int(part) <= _SCAN_MAX for part in text.split(":") if part.isdigit())
 
 
-async def _require_admin(request: Request, st: State) -> Authenticated:
+async def _require_admin(request: Request, st: WorkerState) -> Authenticated:
     authed = await authenticate(request)
     user = await st.stores.accounts.get(authed.claims.user)
     if user is None or user.role != "admin" or user.disabled:
-        raise ApiError(403, ErrorCode.FORBIDDEN)
+        raise HttpError(403, ErrorCode.FORBIDDEN)
     return authed
 
 
@@ -51,16 +51,16 @@ async def all_sessions(request: Request) -> HTTPResponse:
     await _require_admin(request, st)
     cursor = request.args.get("cursor", "0")
     if not _looks_like_a_cursor(cursor):
-        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor")
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor")
     raw_count = request.args.get("count", "100")
     count = int(raw_count) if _DIGITS.fullmatch(raw_count) else 0
     if not 1 <= count <= _MAX_PAGE:
-        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
     try:
         records, next_cursor = await st.stores.sessions.scan_sessions(cursor, count)
     except (ValueError, OverflowError):
         # The store's own verdict on a cursor of the right shape that it never issued.
-        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor") from None
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor") from None
     return json(
         {"sessions": [{**r.public(), "user": r.user} for r in records], "next_cursor": next_cursor}
     )
@@ -72,8 +72,8 @@ async def kick(request: Request, username: str) -> HTTPResponse:
     st = state(request)
     admin = await _require_admin(request, st)
     if not valid_username(username):
-        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     if await st.stores.accounts.get(username) is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND)
+        raise HttpError(404, ErrorCode.NOT_FOUND)
     ended = await st.service.end_all(username, EndReason.ADMIN, by_admin=admin.claims.user)
     return json({"ended": [r.public() for r in ended]})

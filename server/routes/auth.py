@@ -16,7 +16,7 @@ from server.core.results import (
     LoginResult,
     RateLimited,
 )
-from server.errors import ApiError
+from server.errors import HttpError
 from server.guard import authenticate
 from server.routes.login_request import parse_login
 from server.state import client_ip, state
@@ -31,7 +31,7 @@ def _body(request: Request) -> object:
     try:
         return jsonlib.loads(request.body or b"")
     except ValueError:
-        raise ApiError(400, ErrorCode.BAD_REQUEST, None, detail="body is not JSON") from None
+        raise HttpError(400, ErrorCode.BAD_REQUEST, None, detail="body is not JSON") from None
 
 
 def _response(result: LoginResult) -> HTTPResponse:
@@ -48,12 +48,12 @@ def _response(result: LoginResult) -> HTTPResponse:
         )
     if isinstance(result, RateLimited):
         retry = max(1, math.ceil(result.retry_after))
-        raise ApiError(429, ErrorCode.RATE_LIMITED, {"Retry-After": str(retry)}, retry_after=retry)
+        raise HttpError(429, ErrorCode.RATE_LIMITED, {"Retry-After": str(retry)}, retry_after=retry)
     if isinstance(result, BadCredentials):
-        raise ApiError(401, ErrorCode.INVALID_CREDENTIALS)
+        raise HttpError(401, ErrorCode.INVALID_CREDENTIALS)
     if isinstance(result, AccountDisabled):
-        raise ApiError(403, ErrorCode.ACCOUNT_DISABLED)
-    raise ApiError(
+        raise HttpError(403, ErrorCode.ACCOUNT_DISABLED)
+    raise HttpError(
         409,
         ErrorCode.SESSION_ACTIVE,
         None,

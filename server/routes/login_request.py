@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.errors import ApiError
+from server.errors import HttpError
 from shared.device_names import MAX_LENGTH as DEVICE_NAME_MAX
 from shared.device_names import clean_device_name
 from shared.errors import ErrorCode
@@ -37,7 +37,7 @@ class LoginRequest:
 def _text(body: dict[str, Any], field: str, max_len: int) -> str:
     value = body.get(field)
     if not isinstance(value, str) or not value.strip() or len(value) > max_len:
-        raise ApiError(
+        raise HttpError(
             422,
             ErrorCode.VALIDATION_FAILED,
             None,
@@ -48,7 +48,7 @@ def _text(body: dict[str, Any], field: str, max_len: int) -> str:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ApiError(
+            raise HttpError(
                 422,
                 ErrorCode.VALIDATION_FAILED,
                 None,
@@ -74,23 +74,23 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 def parse_login(body: Any) -> LoginRequest:
     if not isinstance(body, dict):
-        raise ApiError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
+        raise HttpError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
     if _deeper_than(body, MAX_DEPTH):
-        raise ApiError(
+        raise HttpError(
             400, ErrorCode.BAD_REQUEST, None, detail=f"body nests deeper than {MAX_DEPTH} levels"
         )
     username = _text(body, "username", 64)
     if not valid_username(username):
-        raise ApiError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     takeover = body.get("takeover", False)
     if not isinstance(takeover, bool):
-        raise ApiError(
+        raise HttpError(
             422, ErrorCode.VALIDATION_FAILED, None, field="takeover", detail="must be a boolean"
         )
     # Room for invisible characters that cleaning drops; the cleaned name is cut.
     device_name = clean_device_name(_text(body, "device_name", 4 * DEVICE_NAME_MAX))
     if not device_name:
-        raise ApiError(
+        raise HttpError(
             422,
             ErrorCode.VALIDATION_FAILED,
             None,
