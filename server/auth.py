@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -99,10 +98,6 @@ class Tokens:
             "aud": self._audience,
         }
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
-
-    def expiring(self, claims: Claims, now: float | None = None) -> bool:
-        """True when ``claims`` verified only thanks to the clock-skew leeway."""
-        return claims.expires_at <= (time.time() if now is None else now)
 
     def verify(self, token: str) -> Claims:
         try:

@@ -1,6 +1,6 @@
 """This worker's sockets, by JTI: delivers store events, sweeps, pings.
 
-Per socket the hub keeps one dict entry (JTI → ``(user, ws)``); there is no
+Per socket the hub keeps one dict entry (JTI → ``(user, ws, token exp)``); there is no
 task or timer per socket. Four loops per worker do all periodic work:
 
 * ``listen``   — the one store subscription; an event naming a JTI held here
@@ -62,15 +62,16 @@ class Hub:
         self._events = stores.events
         self._settings = settings
         self._metrics = metrics
-        self._sockets: dict[str, tuple[str, Websocket]] = {}
+        self._sockets: dict[str, tuple[str, Websocket, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._sockets)
 
-    def add(self, user: str, jti: str, ws: Websocket) -> None:
+    def add(self, user: str, jti: str, ws: Websocket, expires_at: float) -> None:
+        """Hold ``ws`` for the session ``jti`` whose token ends at ``expires_at``."""
         old = self._sockets.get(jti)
-        self._sockets[jti] = (user, ws)
+        self._sockets[jti] = (user, ws, expires_at)
         if old is not None and old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
             self._spawn(old[1].close(CloseCode.GOING_AWAY, "replaced by a newer socket"))
@@ -129,10 +130,11 @@ class Hub:
         closed = 0
         for start in range(0, len(items), _BATCH):
             chunk = items[start : start + _BATCH]
-            refs = [(user, jti) for jti, (user, _) in chunk]
+            refs = [(user, jti) for jti, (user, _, _) in chunk]
             statuses = await self._store.check_many(refs, touch_ttl=self._settings.idle_ttl)
-            for (_, (_, ws)), status in zip(chunk, statuses, strict=True):
-                ending = ending_of(status)
+            now = time.time()
+            for (_, (_, ws, exp)), status in zip(chunk, statuses, strict=True):
+                ending = ending_of(status, token_expired=exp <= now)
                 if ending is not None:
                     closed += 1
                     self._spawn(send_ending(ws, *ending))
@@ -142,7 +144,7 @@ class Hub:
     async def heartbeat(self) -> None:
         """Drop sockets that did not answer the last ping; ping the rest."""
         self._metrics.flush_gc()
-        for _, ws in list(self._sockets.values()):
+        for _, ws, _ in list(self._sockets.values()):
             if ws.pings:
                 ws.fail_connection(CloseCode.INTERNAL, "ping timeout")
                 continue
@@ -155,7 +157,7 @@ class Hub:
 
     async def close_all(self) -> None:
         """Server shutdown: tell every peer to come back later."""
-        for _, ws in list(self._sockets.values()):
+        for _, ws, _ in list(self._sockets.values()):
             self._spawn(ws.close(CloseCode.GOING_AWAY, "server shutting down"))
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)

@@ -163,15 +163,11 @@ class SessionService:
         """The session of verified ``claims`` now (refreshed with ``touch``), or why it is over."""
         ttl = self._settings.idle_ttl if touch else None
         status = await self.stores.sessions.check(claims.user, claims.jti, touch_ttl=ttl)
-        ending = ending_of(status)
+        ending = ending_of(status, token_expired=claims.expires_at <= time.time())
         if ending is None:
             assert isinstance(status, SessionRecord)
             return Authenticated(claims, status)
-        reason, by = ending
-        if reason is EndReason.SERVER_RESET and self._tokens.expiring(claims):
-            # Within the verifier's leeway past exp the record may be gone already.
-            reason = EndReason.EXPIRED
-        return SessionOver(reason, by)
+        return SessionOver(*ending)
 
     async def end(
         self, user: str, jti: str, reason: EndReason, by: By | None = None

@@ -62,7 +62,7 @@ async def channel(request: Request, ws: Websocket) -> None:
         return
     # Register before checking: an event published after this line reaches the
     # hub, and anything published before it is already visible to the check.
-    st.hub.add(claims.user, claims.jti, ws)
+    st.hub.add(claims.user, claims.jti, ws, claims.expires_at)
     try:
         try:
             result = await st.service.check(claims)

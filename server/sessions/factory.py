@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server.sessions.accounts import AccountStore
@@ -20,7 +21,7 @@ class Stores:
     events: EventBus
     accounts: AccountStore
     attempts: AttemptLimiter
-    _close: list[object] = field(default_factory=list, repr=False)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     @property
     def name(self) -> str:
@@ -31,12 +32,9 @@ class Stores:
 
     async def close(self) -> None:
         """Release connections. Safe to call twice."""
-        from server.sessions.redis_conn import Link
-
-        for link in self._close:
-            if isinstance(link, Link):
-                await link.close()
-        self._close.clear()
+        closers, self.closers = self.closers, []
+        for close in closers:
+            await close()
 
 
 def memory_stores(clock: Clock = time.time) -> Stores:
@@ -72,7 +70,7 @@ def redis_stores(
     attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000))
     sessions = RedisSessions(link, keys, attempts, clock=clock, ttl_margin=ttl_margin)
     events = RedisEvents(link, keys.channel)
-    return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link])
+    return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link.close])
 
 
 def open_stores(redis_url: str | None, prefix: str) -> Stores:

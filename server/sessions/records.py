@@ -83,16 +83,18 @@ Status = SessionRecord | Tombstone | None
 """Result of a check: live, ended (with why), or unknown to the store."""
 
 
-def ending_of(status: Status) -> tuple[EndReason, By | None] | None:
+def ending_of(status: Status, *, token_expired: bool) -> tuple[EndReason, By | None] | None:
     """Why a session is over, or None while it is live.
 
-    A session the store has no record of at all (neither live nor tombstone) was
-    lost by the store - a restarted memory store, a Redis restored from an older
-    snapshot - since idle expiry leaves an ``expired`` tombstone until the token's
-    own ``exp``: that is ``server_reset``, never a guess at "expired".
+    A session the store has no record of at all (neither live nor tombstone), while
+    its token has not reached its ``exp``, was lost by the store - a restarted
+    memory store, a Redis restored from an older snapshot - since idle expiry
+    leaves an ``expired`` tombstone until the token's own ``exp``: that is
+    ``server_reset``, never a guess at "expired". Past ``exp`` (the verifier's
+    clock-skew leeway, a socket swept late) nothing is left, and "expired" is true.
     """
     if isinstance(status, SessionRecord):
         return None
     if status is None:
-        return EndReason.SERVER_RESET, None
+        return (EndReason.EXPIRED if token_expired else EndReason.SERVER_RESET), None
     return status.reason, status.by
