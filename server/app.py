@@ -55,7 +55,6 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
             service=SessionService(stores, settings, passwords, tokens, metrics),
             hub=Hub(stores, settings, metrics),
             passwords=passwords,
-            tokens=tokens,
             metrics=metrics,
         )
         try:

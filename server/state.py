@@ -7,7 +7,7 @@ from typing import cast
 
 from sanic import Request
 
-from server.auth import Passwords, Tokens
+from server.auth import Passwords
 from server.client_ip import client_ip as _client_ip
 from server.config import ServerSettings
 from server.core.service import SessionService
@@ -23,7 +23,6 @@ class WorkerState:
     service: SessionService
     hub: Hub
     passwords: Passwords
-    tokens: Tokens
     metrics: Metrics
 
 

@@ -12,7 +12,6 @@ from server.core.results import (
     AccountDisabled,
     Admitted,
     BadCredentials,
-    LoginAttempt,
     LoginResult,
     RateLimited,
 )
@@ -64,15 +63,7 @@ def _response(result: LoginResult) -> HTTPResponse:
 
 @bp.post(paths.LOGIN)
 async def login(request: Request) -> HTTPResponse:
-    req = parse_login(_body(request))
-    attempt = LoginAttempt(
-        username=req.username,
-        password=req.password,
-        device_id=req.device_id,
-        device_name=req.device_name,
-        takeover=req.takeover,
-        ip=client_ip(request),
-    )
+    attempt = parse_login(_body(request), client_ip(request))
     return _response(await state(request).service.login(attempt))
 
 

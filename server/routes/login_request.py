@@ -12,9 +12,9 @@ refused like an empty one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from server.core.results import LoginAttempt
 from server.errors import HttpError
 from shared.device_names import MAX_LENGTH as DEVICE_NAME_MAX
 from shared.device_names import clean_device_name
@@ -23,15 +23,6 @@ from shared.usernames import RULE, valid_username
 
 #: Arrays/objects inside one another; the login body itself needs 1.
 MAX_DEPTH = 32
-
-
-@dataclass(frozen=True, slots=True)
-class LoginRequest:
-    username: str
-    password: str
-    device_id: str
-    device_name: str
-    takeover: bool
 
 
 def _text(body: dict[str, Any], field: str, max_len: int) -> str:
@@ -72,7 +63,8 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_login(body: Any) -> LoginRequest:
+def parse_login(body: Any, ip: str) -> LoginAttempt:
+    """The service's login attempt from a decoded JSON body and the client's address."""
     if not isinstance(body, dict):
         raise HttpError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
     if _deeper_than(body, MAX_DEPTH):
@@ -97,10 +89,11 @@ def parse_login(body: Any) -> LoginRequest:
             field="device_name",
             detail="device_name has no visible characters",
         )
-    return LoginRequest(
+    return LoginAttempt(
         username=username,
         password=_text(body, "password", 1024),
         device_id=_text(body, "device_id", 64),
         device_name=device_name,
         takeover=takeover,
+        ip=ip,
     )
