@@ -6,7 +6,7 @@ a KEYS/ARGV header) touching only that user's keys, which share the hash tag
 (a ``redis+cluster://`` URL, see :mod:`.redis_conn`); walks over every user go
 through :mod:`.redis_scan`, node by node. Deadlines are judged by the injectable
 clock passed into the scripts; key TTLs only collect garbage. Every change also
-bumps the write counter of :mod:`.redis_epoch` in the same round trip, so a
+bumps the write counter of :mod:`.redis_epoch`, concurrently and best effort, so a
 Redis that went back in time is noticed and fails closed.
 
 Not guaranteed: events are Redis pub/sub, delivered at most once (the event bus
@@ -17,10 +17,11 @@ under memory pressure (``maxmemory-policy noeviction``): a lost index reads as
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from redis.typing import EncodableT
@@ -49,8 +50,9 @@ def _oldest_first(records: list[SessionRecord]) -> list[SessionRecord]:
 class RedisSessions(SessionStore):
     """Sessions in Redis, one atomic script per change.
 
-    A login is one round trip: ``login.lua`` pipelined with the epoch bump (and the
-    IP bucket's give-back of its reservation); ``check_many`` is one pipelined
+    A login is one round trip: ``login.lua``, with the epoch bump (and the IP
+    bucket's give-back of its reservation) sent beside it; those two are best
+    effort, so a dead shard holding them fails no login; ``check_many`` is one pipelined
     round trip (per cluster node). ``ttl_margin`` seconds are added to every key
     TTL so Redis never drops a record the clock still considers alive.
     """
@@ -104,18 +106,17 @@ class RedisSessions(SessionStore):
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
-        calls = [(self._login, (keys, args)), (self._epoch.script, self._epoch.call("bump"))]
+        side: list[Awaitable[object]] = [self._epoch.bump()]
         if settle is not None and settle.holds_ip:
-            calls.append((self._attempts.bucket, self._attempts.ip_call("give", settle.ip)))
-        replies = await self._link.run_each(calls)
-        if await self._epoch.observe(replies[1]) and int(replies[0][0]):
+            side.append(self._attempts.give_back_ip(settle.ip))
+        reply, learned, *_ = await asyncio.gather(self._link.run(self._login, (keys, args)), *side)
+        if learned and int(reply[0]):
             # The store lost writes just before this login: judge it again under
             # the reset, so that sessions from before the reset cannot block it and
             # this one is born after it.
             return await self.login(
                 new, policy=policy, max_sessions=max_sessions, takeover=takeover, idle_ttl=idle_ttl
             )
-        reply = replies[0]
         admitted, n_ended = int(reply[0]), int(reply[1])
         found = codec.records(new.user, reply[3:])
         ended, conflicts = tuple(found[:n_ended]), tuple(found[n_ended:])
@@ -148,14 +149,10 @@ class RedisSessions(SessionStore):
         keys = self._keys
         args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
-        replies = await self._link.run_each(
-            [
-                (self._end, ([keys.index(user)], args)),
-                (self._epoch.script, self._epoch.call("bump")),
-            ]
+        reply, _ = await asyncio.gather(
+            self._link.run(self._end, ([keys.index(user)], args)), self._epoch.bump()
         )
-        await self._epoch.observe(replies[1])
-        return codec.records(user, replies[0])
+        return codec.records(user, reply)
 
     async def end(
         self, user: str, jti: str, reason: EndReason, by: By | None = None

@@ -8,6 +8,7 @@ in the same pipeline (one round trip; two shards on a cluster).
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -25,10 +26,11 @@ from server.sessions.attempts import (
     Ticket,
 )
 from server.sessions.keys import Keys
-from server.sessions.records import Account, Clock
+from server.sessions.records import Account, Clock, StoreUnavailable
 from server.sessions.redis_conn import Call, Link
 
 _SCAN_BATCH = 500
+log = logging.getLogger("loginguard.store")
 
 
 class RedisAccounts(AccountStore):
@@ -65,14 +67,26 @@ class RedisAttempts(AttemptLimiter):
         self._clock = clock
         self._margin_ms = margin_ms
         self._reserve = link.script("reserve.lua", lib=False)
-        self.bucket = link.script("bucket.lua", lib=False)
+        self._bucket = link.script("bucket.lua", lib=False)
 
-    def ip_call(self, action: str, ip: str, limits: Limits | None = None) -> Call:
-        """A ``bucket.lua`` call on ``ip``'s bucket: "take" (with ``limits``) or "give"."""
-        args: list[EncodableT] = [action, self._clock()]
-        if limits is not None:
-            args += [limits.window, limits.per_ip, self._ttl_ms(limits)]
-        return [self._keys.ip_bucket(ip)], args
+    def give(self, bucket: str) -> tuple[AsyncScript, Call]:
+        """The ``bucket.lua`` call that gives one attempt back to ``bucket``."""
+        return self._bucket, ([bucket], ["give", self._clock()])
+
+    def give_ip(self, ip: str) -> tuple[AsyncScript, Call]:
+        return self.give(self._keys.ip_bucket(ip))
+
+    async def give_back_ip(self, ip: str) -> None:
+        """Best effort: a give-back lost to a dead shard leaves one attempt counted."""
+        try:
+            await self._link.run(*self.give_ip(ip))
+        except StoreUnavailable:
+            log.warning("event=ip_bucket_unavailable ip=%s", ip)
+
+    def _take_ip(self, ip: str, limits: Limits) -> tuple[AsyncScript, Call]:
+        args: list[EncodableT] = ["take", self._clock(), limits.window, limits.per_ip]
+        args.append(self._ttl_ms(limits))
+        return self._bucket, ([self._keys.ip_bucket(ip)], args)
 
     def _ttl_ms(self, limits: Limits) -> int:
         return math.ceil(limits.window * 1000) + self._margin_ms
@@ -91,7 +105,7 @@ class RedisAttempts(AttemptLimiter):
         args: list[EncodableT] = [self._clock(), limits.window, limits.per_account]
         args += [limits.per_device, self._ttl_ms(limits), device_id, KNOWN_DEVICE_TTL]
         mine, by_ip = await self._link.run_each(
-            [(self._reserve, (keys, args)), (self.bucket, self.ip_call("take", ip, limits))]
+            [(self._reserve, (keys, args)), self._take_ip(ip, limits)]
         )
         taken, wait, known = int(mine[0]), float(mine[1]), mine[2] == 1
         account = codec.account_of(_pairs(mine[3:]))
@@ -99,24 +113,21 @@ class RedisAttempts(AttemptLimiter):
         held = Reservation(user, device_id, ip, known, bool(ip_taken))
         if not taken:
             if ip_taken:
-                await self._link.run(self.bucket, self.ip_call("give", ip))
+                await self._link.run(*self.give_ip(ip))
             return Ticket(account, None, wait)
         if not known and not ip_taken:
-            await self._link.run(self.bucket, ([self.bucket_of(held)], ["give", self._clock()]))
+            await self._link.run(*self.give(self.bucket_of(held)))
             return Ticket(account, None, ip_wait)
         return Ticket(account, held)
 
     async def failed(self, reservation: Reservation) -> None:
         if reservation.known_device and reservation.holds_ip:
-            await self._link.run(self.bucket, self.ip_call("give", reservation.ip))
+            await self._link.run(*self.give_ip(reservation.ip))
 
     async def release(self, reservation: Reservation) -> None:
-        give: list[EncodableT] = ["give", self._clock()]
-        calls: list[tuple[AsyncScript, Call]] = [
-            (self.bucket, ([self.bucket_of(reservation)], give))
-        ]
+        calls = [self.give(self.bucket_of(reservation))]
         if reservation.holds_ip:
-            calls.append((self.bucket, self.ip_call("give", reservation.ip)))
+            calls.append(self.give_ip(reservation.ip))
         await self._link.run_each(calls)
 
     async def known_devices(self, user: str) -> list[str]:

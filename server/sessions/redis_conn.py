@@ -184,10 +184,30 @@ class Link:
             text = scripts.joinpath("lib.lua").read_text(encoding="utf-8") + text
         return self.client.register_script("#!lua\n" + text)
 
+    async def _load(self, client: Client, script: AsyncScript, keys: Sequence[str]) -> None:
+        """SCRIPT LOAD on the node(s) holding ``keys`` only.
+
+        redis-py's own load goes to every primary of a cluster, so one dead
+        primary would make a script unusable on all the others.
+        """
+        if isinstance(client, RedisCluster):
+            nodes = {n.name: n for n in map(client.get_node_from_key, keys) if n is not None}
+            for node in nodes.values():
+                script.sha = await client.execute_command(
+                    "SCRIPT LOAD", script.script, target_nodes=node
+                )
+        else:
+            script.sha = await client.script_load(script.script)
+
     async def run(self, script: AsyncScript, call: Call) -> Any:
         """One EVALSHA (EVAL-free: the script is loaded on NOSCRIPT and called again)."""
-        async with self.io():
-            return await script(keys=call[0], args=call[1])
+        keys, args = call
+        async with self.io() as client:
+            try:
+                return await client.evalsha(script.sha, len(keys), *keys, *args)
+            except rx.NoScriptError:
+                await self._load(client, script, keys[:1])
+                return await client.evalsha(script.sha, len(keys), *keys, *args)
 
     async def run_many(self, script: AsyncScript, calls: Sequence[Call]) -> list[Any]:
         """Run an idempotent ``script`` once per call, pipelined; replies in call order.
@@ -211,7 +231,7 @@ class Link:
                 except rx.NoScriptError:
                     if attempt:
                         raise
-                    script.sha = await client.script_load(script.script)
+                    await self._load(client, script, [keys[0] for keys, _ in calls])
         raise AssertionError("unreachable")
 
     async def run_each(self, calls: Sequence[tuple[AsyncScript, Call]]) -> list[Any]:
@@ -230,7 +250,7 @@ class Link:
             for i, reply in enumerate(replies):
                 if isinstance(reply, rx.NoScriptError):
                     script, (keys, args) = calls[i]
-                    script.sha = await client.script_load(script.script)
+                    await self._load(client, script, keys[:1])
                     replies[i] = await client.evalsha(script.sha, len(keys), *keys, *args)
             for reply in replies:
                 if isinstance(reply, Exception):

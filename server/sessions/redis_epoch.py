@@ -2,7 +2,8 @@
 
 A Redis restored from an older snapshot (or flushed) brings back sessions that
 had been logged out, displaced or kicked, and forgets newer ones. Every change
-to sessions bumps a counter under ``<prefix>:{epoch}`` in the same round trip;
+to sessions bumps a counter under ``<prefix>:{epoch}`` (sent beside the change, best
+effort: while that key's shard is unreachable the change goes through unbumped);
 each process remembers the highest ``(era, n)`` it was answered. A store that
 answers less lost writes: the process starts a new era with ``reset_at = now``
 (``epoch.lua``), and from then on every session created before ``reset_at``
@@ -24,7 +25,7 @@ from typing import Any
 from redis.typing import EncodableT
 
 from server.sessions.keys import Keys
-from server.sessions.records import Clock
+from server.sessions.records import Clock, StoreUnavailable
 from server.sessions.redis_conn import Call, Link
 
 log = logging.getLogger("loginguard.store")
@@ -61,6 +62,15 @@ class Epoch:
             self.reset_at, learned = reset_at, True
         self.seen = max(self.seen, (era, n))
         return learned
+
+    async def bump(self) -> bool:
+        """Count one write; True when this call learned of a reset. Never fails the write."""
+        try:
+            reply = await self._link.run(self.script, self.call("bump"))
+        except StoreUnavailable:
+            log.warning("event=store_epoch_unavailable")
+            return False
+        return await self.observe(reply)
 
     async def watch(self) -> bool:
         return await self.observe(await self._link.run(self.script, self.call("read")))

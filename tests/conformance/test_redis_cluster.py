@@ -244,3 +244,27 @@ async def test_subscription_moves_to_another_node_when_its_node_dies(
                 await store.sessions.check(_user_on(doomed_cluster, prefix, home), "x")
     finally:
         await store.close()
+
+
+async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere(
+    doomed_cluster: RedisCluster, clock: FakeClock
+) -> None:
+    """With the epoch key's primary down, users on the other primaries still log in and end."""
+    prefix = new_prefix()
+    store = redis_stores(doomed_cluster.url, prefix=prefix, clock=clock)
+    try:
+        dead = doomed_cluster.port_of_key(Keys(prefix).epoch)
+        await _login(store, _record(clock, _user_on(doomed_cluster, prefix, dead), "warm"))
+        doomed_cluster.stop_node(dead)
+        alive = next(port for port in doomed_cluster.ports if port != dead)
+        user = _user_on(doomed_cluster, prefix, alive)
+        async with asyncio.timeout(timeout(15)):
+            while True:  # until the client has noticed the node is gone
+                with contextlib.suppress(StoreUnavailable):
+                    await _login(store, _record(clock, user, "a"))
+                    break
+                await asyncio.sleep(0.2)
+        await _login(store, _record(clock, user, "b"))
+        assert await store.sessions.end(user, "b", EndReason.LOGGED_OUT) is not None
+    finally:
+        await store.close()
