@@ -9,7 +9,8 @@ library accepts (400, instead of the 500 its refusal would become).
 
 The socket is accepted even when the token is no longer good, so that the
 client learns *why* (message + terminal close code) instead of seeing a bare
-handshake failure it would retry forever. Clients send no data frames.
+handshake failure it would retry forever. Clients send no data frames; an
+accepted socket is held by :mod:`server.idle_socket` until it closes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from server.core.results import SessionOver
 from server.errors import error_json
 from server.guard import bearer
 from server.hub import send_ending
+from server.idle_socket import adopt, hold, release
 from server.sessions.records import StoreUnavailable
 from server.state import state
 from shared import paths
@@ -55,6 +57,14 @@ async def before_handshake(request: Request) -> HTTPResponse | None:
 
 
 async def channel(request: Request, ws: Websocket) -> None:
+    adopt(ws)
+    try:
+        await _serve(request, ws)
+    finally:
+        release(request, ws)
+
+
+async def _serve(request: Request, ws: Websocket) -> None:
     st = state(request)
     claims = st.service.claims_of(bearer(request))
     if isinstance(claims, SessionOver):
@@ -78,8 +88,7 @@ async def channel(request: Request, ws: Websocket) -> None:
             "heartbeat": st.settings.ping_interval,
         }
         await ws.send(json.dumps(hello))
-        await ws.recv()  # returns only if the client sends a data frame
-        await ws.close(CloseCode.POLICY, "clients send no data frames")
+        await hold(ws)
     except ConnectionClosed:
         pass
     finally:

@@ -61,6 +61,7 @@ class ServerProcess:
 
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    module: str = "server"  # what ``python -m`` runs: the server, or a probe wrapping it
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_file: Path = field(
@@ -78,7 +79,7 @@ class ServerProcess:
     def start(self, wait: float = 30.0) -> ServerProcess:
         env = {**os.environ, "LOGINGUARD_JWT_SECRET": TEST_SECRET, **FAST_HASH_ENV, **self.env}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        cmd = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", self.module, "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(
                 [*cmd, *self.args],

@@ -1,0 +1,99 @@
+"""Hold an accepted WebSocket until it closes, at the least cost per socket.
+
+Clients of ``/ws`` only listen, so a socket spends its life idle and the
+worker's memory is mostly what each idle socket keeps. Sanic's reading side
+(``ws.recv()``) would keep, per socket, a frame assembler (two events, a queue,
+two locks: ~4.5 KB), a task waiting on it and an ``asyncio.wait`` around that;
+:func:`adopt` puts a one-slot stand-in where the assembler was, which closes
+the socket with 1008 on the first data frame, as the protocol says, and
+:func:`hold` waits on the connection-lost future Sanic already has.
+
+:func:`release` must run when the handler ends, however it ends, so that a
+closed socket is freed at once, by reference counting, and never needs the
+garbage collector (see ``server/collector.py``, which freezes long-lived
+objects: a frozen cycle is never collected). Four cycles are broken: the
+stand-in and the socket point at each other; Sanic's ``Http`` keeps a bound
+method of itself after an upgrade; and Sanic's protocol and socket point at
+each other, cut once Sanic's own closer is done with the connection, when the
+websockets protocol also drops the parser error it kept (its traceback holds
+the protocol: an RST leaves one). The
+request-timeout timer Sanic arms at connect, and does not cancel for a
+WebSocket, is cancelled then too: it kept every socket closed within 30 s of
+its opening alive until it fired (20,000 dead sockets, 400 MB, at 650
+reconnects a second).
+
+Tied to Sanic's ``WebsocketImplProtocol`` internals (``assembler``,
+``connection_lost_waiter``) of the versions pinned in ``pyproject.toml``;
+``tests/server/test_ws.py`` and ``tests/server/test_socket_cycles.py`` fail
+if a Sanic release moves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from sanic import Request, Websocket
+
+from shared.close_codes import CloseCode
+
+
+class _RefuseData:
+    """Stands in for Sanic's frame assembler: a data frame closes the socket (1008)."""
+
+    __slots__ = ("ws",)
+
+    def __init__(self, ws: Websocket | None) -> None:
+        self.ws = ws
+
+    async def put(self, frame: Any) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            await ws.close(CloseCode.POLICY, "clients send no data frames")
+
+
+def adopt(ws: Websocket) -> None:
+    """Take over a socket just accepted: from now on a data frame closes it (1008)."""
+    ws.assembler = _RefuseData(ws)  # type: ignore[assignment]  # duck-typed: put() only
+    closer = ws.auto_closer_task
+    if closer is not None:
+        closer.add_done_callback(partial(_unlink, ws))
+
+
+async def hold(ws: Websocket) -> None:
+    """Return once the connection is gone."""
+    lost = ws.connection_lost_waiter
+    if lost is not None:
+        # Shielded: cancelling this handler (server shutdown) must not cancel
+        # Sanic's own future, which it resolves later.
+        await asyncio.shield(lost)
+
+
+def release(request: Request, ws: Websocket) -> None:
+    """Break the cycles a finished handler leaves, so reference counting frees them."""
+    sink = ws.assembler
+    if isinstance(sink, _RefuseData):
+        sink.ws = None
+    http = request.stream
+    if http is not None and hasattr(http, "response_func"):
+        http.response_func = None
+
+
+def _unlink(ws: Websocket, closer: object) -> None:
+    """Once Sanic has closed the connection: cut the socket from its protocol.
+
+    The two point at each other (``protocol.websocket``, ``ws.io_proto``); Sanic
+    reads ``ws.io_proto`` only while closing, and checks it for ``None``.
+    """
+    proto = ws.io_proto
+    if proto is None:
+        return
+    timer = getattr(proto, "_callback_check_timeouts", None)
+    if timer is not None:
+        timer.cancel()
+    ws.io_proto = None
+    # The websockets protocol keeps the error that stopped its parser; its
+    # traceback holds the parser's frame, which holds the protocol. The
+    # connection is over: nobody will ask for it.
+    ws.ws_proto.parser_exc = None
