@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from typing import Any
@@ -14,6 +13,7 @@ from sanic.response import BaseHTTPResponse
 
 from server import errors
 from server.auth import Passwords, Tokens
+from server.collector import Collector
 from server.config import ServerSettings
 from server.core.service import SessionService
 from server.demo import seed_demo_users
@@ -31,6 +31,10 @@ WS_MAX_FRAME = 64 * 1024
 
 
 def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
+    # One INFO line per socket opened and closed ("connection closed") is
+    # Sanic's default; at thousands of sockets it is a hot path, and the hub's
+    # own metrics count sockets.
+    logging.getLogger("sanic.websockets").setLevel(logging.WARNING)
     app: Sanic[Any, Any] = Sanic("loginguard")
     app.config.WEBSOCKET_MAX_SIZE = WS_MAX_FRAME
     # No per-socket keepalive task: the hub pings every socket from one loop.
@@ -46,7 +50,6 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     async def open_state(app: Sanic[Any, Any]) -> None:
         stores = open_stores(settings.redis_url, settings.redis_prefix)
         metrics = Metrics()
-        metrics.watch_gc()
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
         tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
         app.ctx.lg = WorkerState(
@@ -68,11 +71,11 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
 
     @app.after_server_start
     async def start_hub(app: Sanic[Any, Any]) -> None:
-        app.ctx.hub_task = asyncio.get_running_loop().create_task(app.ctx.lg.hub.run())
-        # Start-up objects (modules, routes, app) never die: keep them out of
-        # every future collection so full GCs stay short with many sockets.
-        gc.collect()
-        gc.freeze()
+        loop = asyncio.get_running_loop()
+        app.ctx.hub_task = loop.create_task(app.ctx.lg.hub.run())
+        collector = Collector(app.ctx.lg.metrics)
+        collector.start()
+        app.ctx.collector_task = loop.create_task(collector.run())
         log.info(
             "event=start host=%s port=%s engine=%s policy=%s max_sessions=%d",
             settings.host,
@@ -84,9 +87,10 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
 
     @app.before_server_stop
     async def stop_hub(app: Sanic[Any, Any]) -> None:
-        app.ctx.hub_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app.ctx.hub_task
+        for task in (app.ctx.hub_task, app.ctx.collector_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.ctx.lg.hub.close_all()
 
     @app.after_server_stop

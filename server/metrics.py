@@ -64,9 +64,9 @@ class Metrics:
             registry=r,
         )
 
-        self.round_seconds = Histogram(
-            "loginguard_round_seconds",
-            "Duration of one round over all of a worker's sockets (sweep, heartbeat)",
+        self.slice_seconds = Histogram(
+            "loginguard_slice_seconds",
+            "Duration of one slice of a periodic round over the sockets (recheck, heartbeat)",
             ["loop"],
             buckets=_FAST_BUCKETS,
             registry=r,
@@ -76,6 +76,12 @@ class Metrics:
             "Garbage-collector pauses by generation (a full one grows with objects held)",
             ["generation"],
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
+        self.gc_frozen = Gauge(
+            "loginguard_gc_frozen_objects",
+            "Objects frozen out of garbage collection (server/collector.py); should plateau",
+            multiprocess_mode="liveall",
             registry=r,
         )
         self._gc_started = 0.0
