@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Tests and screenshots render offscreen; `make run` uses the real display.
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: venv run test test-fast lint bench screenshots i18n package clean
+.PHONY: venv run test test-fast lint bench soak screenshots i18n package clean
 
 venv: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
@@ -34,6 +34,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# 200,000 sockets connected and dropped against one worker: memory stays flat.
+soak: venv
+	LOGINGUARD_SOAK_SOCKETS=200000 $(BIN)/python -m pytest -s tests/server/test_gc_soak.py
 
 screenshots: venv
 	$(HEADLESS) $(BIN)/python -m desktop_app.screenshots docs/img
