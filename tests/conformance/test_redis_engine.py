@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import redis.asyncio as aioredis
+from redis._parsers import _AsyncHiredisParser
 
 from server.sessions.attempts import Limits
 from server.sessions.factory import Stores, redis_stores
 from server.sessions.policy import Policy
 from server.sessions.records import Account, SessionRecord, StoreUnavailable, Tombstone
+from server.sessions.redis_conn import Link
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, listening
@@ -211,3 +213,19 @@ async def test_login_and_check_many_send_only_evalsha(
         assert sent == ["EVALSHA"] * 3
     finally:
         await store.close()
+
+
+async def test_replies_are_parsed_by_hiredis() -> None:
+    """The engine's connections parse replies with hiredis, not redis-py's Python parser."""
+    link = Link(REDIS_TEST_URL, max_connections=1, timeout=timeout(2))
+    try:
+        async with link.io() as client:
+            assert isinstance(client, aioredis.Redis)
+            await client.ping()
+            connection = await client.connection_pool.get_connection()
+            try:
+                assert isinstance(connection._parser, _AsyncHiredisParser)
+            finally:
+                await client.connection_pool.release(connection)
+    finally:
+        await link.close()
