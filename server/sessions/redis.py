@@ -6,7 +6,7 @@ a KEYS/ARGV header) touching only that user's keys, which share the hash tag
 (a ``redis+cluster://`` URL, see :mod:`.redis_conn`); walks over every user go
 through :mod:`.redis_scan`, node by node. Deadlines are judged by the injectable
 clock passed into the scripts; key TTLs only collect garbage. Every change also
-bumps the write counter of :mod:`.redis_epoch`, concurrently and best effort, so a
+bumps the write counter of :mod:`.redis_epoch`, in the same round trip and best effort, so a
 Redis that went back in time is noticed and fails closed.
 
 Not guaranteed: events are Redis pub/sub, delivered at most once (the event bus
@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from redis.commands.core import AsyncScript
 from redis.typing import EncodableT
 
 from server.sessions import redis_codec as codec
@@ -51,8 +52,9 @@ class RedisSessions(SessionStore):
     """Sessions in Redis, one atomic script per change.
 
     A login is one round trip: ``login.lua``, with the epoch bump (and the IP
-    bucket's give-back of its reservation) sent beside it; those two are best
-    effort, so a dead shard holding them fails no login; ``check_many`` is one pipelined
+    bucket's give-back of its reservation) in the same pipeline on one server, and
+    sent beside it on a cluster; those two are best effort, so a dead shard holding
+    them fails no login (see :meth:`_change`); ``check_many`` is one pipelined
     round trip (per cluster node). ``ttl_margin`` seconds are added to every key
     TTL so Redis never drops a record the clock still considers alive.
     """
@@ -106,10 +108,8 @@ class RedisSessions(SessionStore):
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
-        side: list[Awaitable[object]] = [self._epoch.bump()]
-        if settle is not None and settle.holds_ip:
-            side.append(self._attempts.give_back_ip(settle.ip))
-        reply, learned, *_ = await asyncio.gather(self._link.run(self._login, (keys, args)), *side)
+        give_ip = settle.ip if settle is not None and settle.holds_ip else None
+        reply, learned = await self._change(self._login, (keys, args), give_ip)
         if learned and int(reply[0]):
             # The store lost writes just before this login: judge it again under
             # the reset, so that sessions from before the reset cannot block it and
@@ -121,6 +121,32 @@ class RedisSessions(SessionStore):
         found = codec.records(new.user, reply[3:])
         ended, conflicts = tuple(found[:n_ended]), tuple(found[n_ended:])
         return LoginOutcome(new if admitted else None, ended, conflicts)
+
+    async def _change(
+        self, script: AsyncScript, call: Call, give_ip: str | None = None
+    ) -> tuple[Any, bool]:
+        """Run a change ``script`` with, beside it and best effort, the epoch bump (and
+        the give-back of ``give_ip``'s bucket); its reply and whether a reset was learned.
+
+        On one server all of it is one pipeline: one round trip, one connection. On a
+        cluster the best-effort calls go apart, concurrently, since a cluster
+        pipeline fails whole when one of its nodes is down.
+        """
+        if self._link.cluster:
+            side: list[Awaitable[object]] = [self._epoch.bump()]
+            if give_ip is not None:
+                side.append(self._attempts.give_back_ip(give_ip))
+            reply, learned, *_ = await asyncio.gather(self._link.run(script, call), *side)
+            return reply, bool(learned)
+        calls = [(script, call), self._epoch.bump_call()]
+        if give_ip is not None:
+            calls.append(self._attempts.give_ip(give_ip))
+        reply, bumped, *given = await self._link.run_each(calls, raise_on_error=False)
+        if isinstance(reply, Exception):
+            raise reply
+        if give_ip is not None:
+            self._attempts.given_back_ip(give_ip, given[0])
+        return reply, await self._epoch.bumped(bumped)
 
     def _check_call(self, user: str, jti: str, now: float, touch_ttl: float | None) -> Call:
         k = self._keys
@@ -149,9 +175,7 @@ class RedisSessions(SessionStore):
         keys = self._keys
         args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
-        reply, _ = await asyncio.gather(
-            self._link.run(self._end, ([keys.index(user)], args)), self._epoch.bump()
-        )
+        reply, _ = await self._change(self._end, ([keys.index(user)], args))
         return codec.records(user, reply)
 
     async def end(

@@ -76,12 +76,21 @@ class RedisAttempts(AttemptLimiter):
     def give_ip(self, ip: str) -> tuple[AsyncScript, Call]:
         return self.give(self._keys.ip_bucket(ip))
 
-    async def give_back_ip(self, ip: str) -> None:
-        """Best effort: a give-back lost to a dead shard leaves one attempt counted."""
-        try:
-            await self._link.run(*self.give_ip(ip))
-        except StoreUnavailable:
+    def given_back_ip(self, ip: str, reply: object) -> None:
+        """Take in the reply of a pipelined :meth:`give_ip`: best effort, a give-back
+        lost to a dead shard leaves one attempt counted."""
+        if isinstance(reply, StoreUnavailable):
             log.warning("event=ip_bucket_unavailable ip=%s", ip)
+        elif isinstance(reply, Exception):
+            raise reply
+
+    async def give_back_ip(self, ip: str) -> None:
+        """:meth:`give_ip` on its own, best effort (see :meth:`given_back_ip`)."""
+        try:
+            reply: object = await self._link.run(*self.give_ip(ip))
+        except StoreUnavailable as exc:
+            reply = exc
+        self.given_back_ip(ip, reply)
 
     def _take_ip(self, ip: str, limits: Limits) -> tuple[AsyncScript, Call]:
         args: list[EncodableT] = ["take", self._clock(), limits.window, limits.per_ip]

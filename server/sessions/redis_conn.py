@@ -234,13 +234,19 @@ class Link:
                     await self._load(client, script, [keys[0] for keys, _ in calls])
         raise AssertionError("unreachable")
 
-    async def run_each(self, calls: Sequence[tuple[AsyncScript, Call]]) -> list[Any]:
+    async def run_each(
+        self, calls: Sequence[tuple[AsyncScript, Call]], *, raise_on_error: bool = True
+    ) -> list[Any]:
         """Run different scripts, each once, pipelined in one round trip (per node).
 
         A call answered NOSCRIPT (the script cache is empty after a restart) did
         not run: its script is loaded and that call alone is sent again, so a
         script that is not idempotent never runs twice. Any other error of a call
-        is raised after the others completed.
+        is raised after the others completed, or with ``raise_on_error=False``
+        returned in its place, so a caller may treat some calls as best effort (an
+        error that means "unreachable" comes back as :class:`StoreUnavailable`).
+        Not best effort against a whole node: on a cluster a pipeline fails whole
+        when any node it touches is unreachable.
         """
         async with self.io() as client:
             async with client.pipeline(transaction=False) as pipe:
@@ -252,9 +258,12 @@ class Link:
                     script, (keys, args) = calls[i]
                     await self._load(client, script, keys[:1])
                     replies[i] = await client.evalsha(script.sha, len(keys), *keys, *args)
-            for reply in replies:
+            for i, reply in enumerate(replies):
                 if isinstance(reply, Exception):
-                    raise reply
+                    if raise_on_error:
+                        raise reply
+                    if _unavailable(reply):
+                        replies[i] = StoreUnavailable(f"redis: {reply}")
             return list(replies)
 
     # -- nodes ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from redis.commands.core import AsyncScript
 from redis.typing import EncodableT
 
 from server.sessions.keys import Keys
@@ -63,14 +64,30 @@ class Epoch:
         self.seen = max(self.seen, (era, n))
         return learned
 
-    async def bump(self) -> bool:
-        """Count one write; True when this call learned of a reset. Never fails the write."""
-        try:
-            reply = await self._link.run(self.script, self.call("bump"))
-        except StoreUnavailable:
+    def bump_call(self) -> tuple[AsyncScript, Call]:
+        """The call that counts one write, to pipeline beside it (see :meth:`bumped`)."""
+        return self.script, self.call("bump")
+
+    async def bumped(self, reply: Any) -> bool:
+        """Take in the reply of :meth:`bump_call`, or the error it met; True on a reset.
+
+        An unreachable counter (:class:`StoreUnavailable`) is only logged: it never
+        fails the write it was counting.
+        """
+        if isinstance(reply, StoreUnavailable):
             log.warning("event=store_epoch_unavailable")
             return False
+        if isinstance(reply, Exception):
+            raise reply
         return await self.observe(reply)
+
+    async def bump(self) -> bool:
+        """Count one write on its own; True when this call learned of a reset. Never fails it."""
+        try:
+            reply: Any = await self._link.run(*self.bump_call())
+        except StoreUnavailable as exc:
+            reply = exc
+        return await self.bumped(reply)
 
     async def watch(self) -> bool:
         return await self.observe(await self._link.run(self.script, self.call("read")))

@@ -177,9 +177,14 @@ async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
 
     Scripts' own commands are left out: MONITOR labels them "lua".
     """
+    return [command for command, _ in await _sent_by(url, action)]
+
+
+async def _sent_by(url: str, action: Awaitable[object]) -> list[tuple[str, str]]:
+    """Like :func:`_commands_sent`, each command with the client address it came from."""
     watcher = aioredis.Redis.from_url(url, decode_responses=True)
     marker = aioredis.Redis.from_url(url, decode_responses=True)
-    sent: list[str] = []
+    sent: list[tuple[str, str]] = []
     try:
         await marker.ping()  # connected before MONITOR starts, so its HELLO is not seen
         async with watcher.monitor() as monitor:
@@ -190,7 +195,8 @@ async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
                     if entry["command"] == "ECHO end-of-action":
                         return sent
                     if entry["client_type"] != "lua":
-                        sent.append(entry["command"].split(" ", 1)[0].upper())
+                        name = entry["command"].split(" ", 1)[0].upper()
+                        sent.append((name, f"{entry['client_address']}:{entry['client_port']}"))
     finally:
         await marker.aclose()
         await watcher.aclose()
@@ -200,14 +206,17 @@ async def _commands_sent(url: str, action: Awaitable[object]) -> list[str]:
 async def test_login_and_check_many_send_only_evalsha(
     private_redis: RedisProcess, clock: FakeClock
 ) -> None:
-    """A warm login is two EVALSHAs (the login, the epoch bump) in one round trip;
-    check_many is one EVALSHA per pair and nothing else."""
+    """A warm login is two EVALSHAs (the login, the epoch bump) pipelined on one
+    connection; check_many is one EVALSHA per pair and nothing else."""
     store = redis_stores(private_redis.url, prefix="lg", clock=clock)
     try:
         await _login(store, _record(clock, "warm-up"))
         await store.sessions.check("alice", "warm-up")
-        sent = await _commands_sent(private_redis.url, _login(store, _record(clock, "a")))
-        assert sent == ["EVALSHA", "EVALSHA"]
+        # Several connections idle in the pool, so that calls sent apart would show.
+        await asyncio.gather(*(store.sessions.check("alice", f"x{i}") for i in range(4)))
+        sent = await _sent_by(private_redis.url, _login(store, _record(clock, "a")))
+        assert [command for command, _ in sent] == ["EVALSHA", "EVALSHA"]
+        assert len({client for _, client in sent}) == 1, sent
         refs = [("alice", "a"), ("alice", "warm-up"), ("bob", "x")]
         sent = await _commands_sent(private_redis.url, store.sessions.check_many(refs))
         assert sent == ["EVALSHA"] * 3
