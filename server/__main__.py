@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from server import config
-from server.logs import setup_logging
+from server.logs import logged, setup_logging
 
 
 def serve(settings: config.ServerSettings) -> None:
@@ -28,7 +28,8 @@ def serve(settings: config.ServerSettings) -> None:
         # Workers inherit this and write their figures there for /metrics to merge.
         metrics_dir = tempfile.mkdtemp(prefix="loginguard-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    loader = AppLoader(factory=partial(create_app, settings))
+    # Each worker process sets up its logging after Sanic configured its own.
+    loader = AppLoader(factory=partial(logged, partial(create_app, settings), settings.log_level))
     app = loader.load()
     app.prepare(
         host=settings.host,

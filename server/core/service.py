@@ -114,7 +114,9 @@ class SessionService:
         admitted = outcome.admitted
         claims = Claims(admitted.user, admitted.jti, now, admitted.expires_at)
         token = self._tokens.issue(claims)
-        log.info(
+        # One INFO line per login, or per session it displaced (naming the new jti).
+        log.log(
+            logging.DEBUG if outcome.ended else logging.INFO,
             "event=session_created user=%s jti=%s device=%s ip=%s",
             admitted.user,
             admitted.jti[:8],
@@ -125,10 +127,11 @@ class SessionService:
             self._count_end(EndReason.DISPLACED)
             self._metrics.displacements.inc()
             log.info(
-                "event=session_displaced user=%s jti=%s device=%s by_device=%s by_ip=%s",
+                "event=session_displaced user=%s jti=%s device=%s by_jti=%s by_device=%s by_ip=%s",
                 old.user,
                 old.jti[:8],
                 old.device_name,
+                admitted.jti[:8],
                 admitted.device_name,
                 a.ip,
             )

@@ -1,12 +1,16 @@
-"""Log lines keep every interpolated value inside its own field, on its own line."""
+"""Log lines keep every interpolated value inside its own field, on its own line, and
+the hot paths stay quiet."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 
 from server.logs import LogfmtFormatter, logfmt_quote
+from tests.support.clients import connected, login
+from tests.support.server import ServerProcess
 
 
 def _format(msg: str, *args: object) -> str:
@@ -57,3 +61,18 @@ def test_mapping_arguments_are_quoted_too() -> None:
         "loginguard.t", logging.INFO, __file__, 1, "event=x user=%(user)s", ({"user": "a b"},), None
     )
     assert LogfmtFormatter("%(message)s").format(record) == 'event=x user="a b"'
+
+
+async def test_every_worker_logs_and_a_kick_writes_one_line(redis_server: ServerProcess) -> None:
+    """Each worker writes its own lines; a kick writes one INFO line, none per closed socket."""
+    first = await asyncio.to_thread(login, redis_server, "user1", "PC-1")
+    sock = await connected(redis_server, first["access_token"])
+    await asyncio.to_thread(login, redis_server, "user1", "PC-2")
+    assert (await sock.next_message())["type"] == "displaced"
+    assert await sock.until_closed() == 4001
+    await asyncio.sleep(0.5)  # lines are written by a thread of their own
+    lines = redis_server.log().splitlines()
+    assert len([line for line in lines if "event=start " in line]) == 2, lines
+    events = [line.split(" event=")[1].split(" ")[0] for line in lines if " event=" in line]
+    assert events.count("session_created") + events.count("session_displaced") == 2, lines
+    assert not any("connection closed" in line for line in lines), lines
