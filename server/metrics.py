@@ -1,5 +1,11 @@
 """Prometheus metrics for one worker, aggregated across workers when there are several.
 
+Every figure is kept as its event happens (a login, an ending, a socket opened);
+a scrape only reads them - no store call, nothing that grows with the sessions.
+Live sessions are therefore not a gauge: ``loginguard_sessions_started`` minus
+``loginguard_sessions_ended`` counts them, except the ones that ran out by
+themselves (idle or token expiry, a store reset), which no event announces.
+
 With ``--workers > 1`` the launcher sets ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start, and ``/metrics`` (served by any worker) reads every worker's
 figures through prometheus-client's own multiprocess collector.
@@ -47,11 +53,8 @@ class Metrics:
         self.sockets = Gauge(
             "loginguard_sockets", "Open WebSockets", multiprocess_mode="livesum", registry=r
         )
-        self.active_sessions = Gauge(
-            "loginguard_active_sessions",
-            "Live sessions in the store (refreshed at most every 15 s)",
-            multiprocess_mode="max",
-            registry=r,
+        self.started = Counter(
+            "loginguard_sessions_started", "Sessions admitted by a login", registry=r
         )
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r

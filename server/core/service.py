@@ -56,6 +56,9 @@ class SessionService:
         self._passwords = passwords
         self._tokens = tokens
         self._metrics = metrics
+        # Label children looked up once, not on every login.
+        self._login_counts = {kind: metrics.logins.labels(name) for kind, name in _OUTCOME.items()}
+        self._end_counts = {reason: metrics.ended.labels(reason.value) for reason in EndReason}
         s = settings
         self._limits = Limits(
             per_account=s.max_failures_user,
@@ -67,8 +70,9 @@ class SessionService:
     async def login(self, attempt: LoginAttempt) -> LoginResult:
         started = time.perf_counter()
         result = await self._login(attempt)
-        self._metrics.logins.labels(_OUTCOME[type(result)]).inc()
+        self._login_counts[type(result)].inc()
         if isinstance(result, Admitted):
+            self._metrics.started.inc()
             self._metrics.login_seconds.observe(time.perf_counter() - started)
         return result
 
@@ -184,12 +188,12 @@ class SessionService:
     async def end_all(self, user: str, reason: EndReason, *, by_admin: str) -> list[SessionRecord]:
         """End every session of ``user`` (an administrator's kick, a disabled account)."""
         ended = await self.stores.sessions.end_all(user, reason)
-        self._metrics.ended.labels(reason.value).inc(len(ended))
+        self._end_counts[reason].inc(len(ended))
         log.info("event=kick user=%s sessions=%d by=%s", user, len(ended), by_admin)
         return ended
 
     def _count_end(self, reason: EndReason) -> None:
-        self._metrics.ended.labels(reason.value).inc()
+        self._end_counts[reason].inc()
 
 
 # Metric labels kept from before the service existed (dashboards use them).

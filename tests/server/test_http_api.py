@@ -148,7 +148,8 @@ def test_health_readiness_and_metrics(memory_server: ServerProcess) -> None:
     text = httpx.get(memory_server.url + "/metrics").text
     assert 'loginguard_logins_total{result="ok"} 2.0' in text
     assert "loginguard_displacements_total 1.0" in text
-    assert "loginguard_active_sessions 1.0" in text
+    assert "loginguard_sessions_started_total 2.0" in text
+    assert 'loginguard_sessions_ended_total{reason="displaced"} 1.0' in text
     assert "loginguard_login_seconds_bucket" in text
 
 

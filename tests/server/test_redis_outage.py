@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+import redis
 
 from tests.support.clients import auth, connected, login
 from tests.support.redis_proc import RedisProcess
@@ -64,3 +66,25 @@ def test_server_starts_while_redis_is_down(start_server: Callable[..., ServerPro
     assert httpx.get(server.url + "/readyz").status_code == 503
     r = httpx.post(server.url + "/api/auth/login", json=login_body("user1"))
     assert r.status_code == 503
+
+
+def test_metrics_answer_at_once_while_redis_does_not(
+    start_server: Callable[..., ServerProcess], private_redis: RedisProcess
+) -> None:
+    """/metrics reads counters kept as events happened: it answers while Redis hangs."""
+    server = start_server("--demo", "--redis-url", private_redis.url)
+    login(server, "user1", "PC-1")
+    login(server, "user1", "PC-2")
+    pauser = redis.Redis.from_url(private_redis.url)
+    try:
+        pauser.execute_command("CLIENT", "PAUSE", int(timeout(5) * 1000), "ALL")
+        started = time.monotonic()
+        r = httpx.get(server.url + "/metrics", timeout=timeout(10))
+        elapsed = time.monotonic() - started
+    finally:
+        pauser.execute_command("CLIENT", "UNPAUSE")
+        pauser.close()
+    assert r.status_code == 200
+    assert elapsed < timeout(0.5), f"/metrics waited {elapsed:.2f} s on the store"
+    assert "loginguard_sessions_started_total 2.0" in r.text
+    assert 'loginguard_sessions_ended_total{reason="displaced"} 1.0' in r.text
