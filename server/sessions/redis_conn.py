@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from importlib.resources import files
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -64,6 +65,24 @@ def reachable() -> Iterator[None]:
         if _unavailable(exc):
             raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from exc
         raise
+
+
+class _Reach:
+    """``async with`` the client of one server, unreachability mapped as by :func:`reachable`."""
+
+    __slots__ = ("client",)
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def __aenter__(self) -> Client:
+        return self.client
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None and _unavailable(exc):
+            raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from exc
 
 
 def is_cluster_url(url: str) -> bool:
@@ -136,20 +155,20 @@ class Link:
             )
             self.client = Redis.from_pool(pool)
 
-    @property
-    def cluster(self) -> bool:
-        return isinstance(self.client, RedisCluster)
+        self.cluster = isinstance(self.client, RedisCluster)
+        self._reach = _Reach(self.client)
 
-    @asynccontextmanager
-    async def io(self) -> AsyncIterator[Client]:
+    def io(self) -> AbstractAsyncContextManager[Client]:
         """The client, for calls that map unreachability to :class:`StoreUnavailable`."""
         if self._turns is None:
-            with reachable():
-                yield self.client
-            return
+            return self._reach  # one server: nothing to wait for, nothing to allocate
+        return self._cluster_io(self._turns)
+
+    @asynccontextmanager
+    async def _cluster_io(self, turns: asyncio.Semaphore) -> AsyncIterator[Client]:
         try:
             async with asyncio.timeout(self._timeout):
-                await self._turns.acquire()
+                await turns.acquire()
         except TimeoutError:
             raise StoreUnavailable("redis: no connection available") from None
         try:
@@ -160,7 +179,7 @@ class Link:
                 await self.cluster_client.initialize()
                 yield self.client
         finally:
-            self._turns.release()
+            turns.release()
 
     @property
     def cluster_client(self) -> RedisCluster:
