@@ -15,22 +15,25 @@ which spans lines of its own.
 
 The event loop never waits on stderr: a line is formatted where it is logged
 (so its values are the ones of that moment) and written by one thread of its
-own (:class:`logging.handlers.QueueListener`). Lines still queued when the
+own, lines queued meanwhile in the same write. Lines still queued when the
 process is killed (SIGKILL) are lost; a normal exit flushes them. Hot paths log
 at most one INFO line per event that matters (a login, a displacement); the
-WebSocket library's line per closed connection is DEBUG.
+WebSocket library's line per closed connection is DEBUG. Records skip what no
+line shows (caller frame, thread name), as the logging HOWTO's "Optimization"
+section describes.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from logging.handlers import QueueHandler, QueueListener
-from queue import SimpleQueue
-from typing import TypeVar
+from queue import Empty, SimpleQueue
+from typing import TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -113,7 +116,52 @@ class LogfmtFormatter(logging.Formatter):
         return self._stamp[1]
 
 
-_listener: QueueListener | None = None
+class _Writer:
+    """Writes lines to a stream from a thread of its own; a burst goes out in one write."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lines: SimpleQueue[str | None] = SimpleQueue()  # None: stop
+        self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, line: str) -> None:
+        self._lines.put(line)
+
+    def _run(self) -> None:
+        lines, stopping = self._lines, False
+        while not stopping:
+            burst = [lines.get()]
+            with contextlib.suppress(Empty):
+                while True:
+                    burst.append(lines.get_nowait())
+            stopping = None in burst
+            text = "".join(line for line in burst if line is not None)
+            with contextlib.suppress(OSError, ValueError):  # a closed stderr: nothing to do
+                self._stream.write(text)
+                self._stream.flush()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        self._lines.put(None)
+        self._thread.join(5)
+
+
+class _LineHandler(logging.Handler):
+    """Formats the line where it is logged (values as they are now) and queues it."""
+
+    def __init__(self, writer: _Writer) -> None:
+        super().__init__()
+        self._writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._writer.put(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+_writer: _Writer | None = None
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -122,18 +170,19 @@ def setup_logging(level: str = "INFO") -> None:
     Safe to call again (each worker process calls it after Sanic configured its
     own loggers): the previous writer is flushed and replaced.
     """
-    global _listener
-    if _listener is not None:
-        _listener.stop()
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter("%(message)s"))  # the line came formatted
-    queue: SimpleQueue[logging.LogRecord] = SimpleQueue()
-    handler = QueueHandler(queue)
+    global _writer
+    if _writer is not None:
+        _writer.stop()
+    _writer = _Writer(sys.stderr)
+    handler = _LineHandler(_writer)
     handler.setFormatter(
         LogfmtFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
-    _listener = QueueListener(queue, stream)
-    _listener.start()
+    # What no line here shows, and every record would otherwise look up: the
+    # caller's frame, thread and multiprocessing names (Sanic's lines show the pid).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     root = logging.getLogger("loginguard")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -156,5 +205,5 @@ def logged(factory: Callable[[], T], level: str) -> T:
 
 @atexit.register
 def _flush() -> None:
-    if _listener is not None:
-        _listener.stop()
+    if _writer is not None:
+        _writer.stop()

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from server import logs
 from server.logs import LogfmtFormatter, logfmt_quote
 from tests.support.clients import connected, login
 from tests.support.server import ServerProcess
@@ -61,6 +62,27 @@ def test_mapping_arguments_are_quoted_too() -> None:
         "loginguard.t", logging.INFO, __file__, 1, "event=x user=%(user)s", ({"user": "a b"},), None
     )
     assert LogfmtFormatter("%(message)s").format(record) == 'event=x user="a b"'
+
+
+def test_lines_are_written_whole_and_in_order_by_the_writer_thread(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Lines logged in a burst reach stderr whole, in order, quoted, by the time logging stops."""
+    root = logging.getLogger("loginguard")
+    saved = (root.handlers[:], root.level, root.propagate)
+    try:
+        logs.setup_logging("INFO")
+        log = logging.getLogger("loginguard.t")
+        for i in range(500):
+            log.info("event=x n=%d device=%s", i, f"PC {i}")
+        log.debug("event=hidden")
+    finally:
+        logs._flush()
+        root.handlers[:], root.level, root.propagate = saved
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ", 3)[3] for line in lines] == [
+        f'event=x n={i} device="PC {i}"' for i in range(500)
+    ]
 
 
 async def test_every_worker_logs_and_a_kick_writes_one_line(redis_server: ServerProcess) -> None:
