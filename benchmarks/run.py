@@ -1,0 +1,257 @@
+"""One run against one server: seed, hold sockets, kick, /me, takeover storm; its figures.
+
+Phases, in order, while the poller meters ``/healthz`` throughout:
+
+1. ``login`` + ``connect``: every seeded account signs in and holds a socket
+   (holder processes); then RSS per socket.
+2. ``kick``: ``kicks`` logins, one at a time, each of a held account from a new
+   device; kick latency = login request written → old socket got ``displaced``;
+   server CPU per kick over the phase.
+3. ``me`` (LoginGuard only): ``GET /api/auth/me`` on 64 keep-alive connections.
+4. ``storm``: every remaining held account signs in from a new device, 64 in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import random
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from benchmarks import holder, poller
+from benchmarks.client import Http
+from benchmarks.servers import Server, seed, users
+from tests.support.server import REDIS_TEST_URL, delete_prefix, new_prefix
+
+PER_HOLDER = 15_000  # sockets per holder process, under its 20,000-descriptor limit
+IN_FLIGHT = 64
+_ctx = mp.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Plan:
+    sockets: int  # per worker
+    workers: int = 1
+    kicks: int = 300
+    me_seconds: float = 5.0
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Holders:
+    """The holder processes for ``names``, driven in lockstep."""
+
+    def __init__(self, port: int, names: list[str]) -> None:
+        self.pipes = []
+        self.procs = []
+        for n, start in enumerate(range(0, len(names), PER_HOLDER)):
+            ours, theirs = _ctx.Pipe()
+            first_source = 2 + n * (PER_HOLDER // holder.PER_SOURCE + 1)
+            args = (theirs, port, names[start : start + PER_HOLDER], first_source)
+            proc = _ctx.Process(target=holder.main, args=args, daemon=True)
+            proc.start()
+            self.pipes.append(ours)
+            self.procs.append(proc)
+
+    async def ask(self, command: str) -> list[Any]:
+        for pipe in self.pipes:
+            pipe.send(command)
+        return await asyncio.gather(*(asyncio.to_thread(p.recv) for p in self.pipes))
+
+    async def close(self) -> None:
+        await self.ask("close")
+        for proc in self.procs:
+            proc.join(30)
+
+
+async def _lanes(names: list[str], port: int, work: Any) -> None:
+    queue = list(reversed(names))
+
+    async def lane() -> None:
+        http = Http(port)
+        while queue:
+            await work(http, queue.pop())
+        http.close()
+
+    await asyncio.gather(*(lane() for _ in range(IN_FLIGHT)))
+
+
+async def _me(port: int, tokens: list[str], seconds: float) -> dict[str, float | None]:
+    latencies: list[float] = []
+    ends = time.monotonic() + seconds
+    errors = 0
+
+    async def lane(i: int) -> None:
+        nonlocal errors
+        http = Http(port)
+        while time.monotonic() < ends:
+            started = time.monotonic()
+            status, _ = await http.request("GET", "/api/auth/me", token=tokens[i % len(tokens)])
+            latencies.append(time.monotonic() - started)
+            errors += status != 200
+        http.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(lane(i) for i in range(IN_FLIGHT)))
+    return {
+        "rps": len(latencies) / (time.monotonic() - started),
+        "p50": pct(latencies, 0.5),
+        "p99": pct(latencies, 0.99),
+        "errors": errors,
+    }
+
+
+def _gc(server: Server) -> dict[str, float]:
+    """Full collections: count, mean and worst pause (LoginGuard: its histogram's bound)."""
+    if server.kind == "baseline":
+        data = httpx.get(server.url + "/gc", timeout=30).json()
+        mean = data["total"] / data["count"] if data["count"] else 0.0
+        return {"count": data["count"], "mean": mean, "max": data["max"]}
+    text = httpx.get(server.url + "/metrics", timeout=60).text
+    gen2 = r'loginguard_gc_pause_seconds_{}\{{generation="2"\}} (\S+)'
+    count = sum(float(v) for v in re.findall(gen2.format("count"), text))
+    total = sum(float(v) for v in re.findall(gen2.format("sum"), text))
+    bucket = r'loginguard_gc_pause_seconds_bucket\{generation="2",le="([^"]+)"\} (\S+)'
+    cumulative: dict[float, float] = {}
+    for le, value in re.findall(bucket, text):  # summed over workers
+        cumulative[float(le)] = cumulative.get(float(le), 0.0) + float(value)
+    worst = min((le for le, n in cumulative.items() if count and n >= count), default=0.0)
+    return {"count": count, "mean": total / count if count else 0.0, "max": worst}
+
+
+async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
+    """One run of ``kind`` ("baseline" or "loginguard"); every figure, raw enough to plot."""
+    prefix = new_prefix()
+    total = plan.sockets * plan.workers
+    names = users(total)
+    seed_seconds = seed(prefix, total)
+    server = Server(kind, prefix, plan.workers).start()
+    stop, (samples_in, samples_out) = _ctx.Event(), _ctx.Pipe(duplex=False)
+    meter = _ctx.Process(target=poller.main, args=(server.port, stop, samples_out), daemon=True)
+    meter.start()
+    marks: dict[str, float] = {"start": time.monotonic()}
+    holders = Holders(server.port, names)
+    try:
+        rss_before = server.rss()
+        marks["login"] = time.monotonic()
+        failed = sum(await holders.ask("login"))
+        marks["connect"] = time.monotonic()
+        held = sum(await holders.ask("connect"))
+        log(f"  {kind}: {held} sockets held ({failed} logins failed)")
+        await asyncio.sleep(2)
+        rss_per_socket = (server.rss() - rss_before) / max(1, held)
+
+        victims = random.Random(7).sample(names, min(plan.kicks, total))
+        sent: dict[str, float] = {}
+        tokens: list[str] = []
+        http = Http(server.port)
+        marks["kick"] = time.monotonic()
+        cpu_before = server.cpu()
+        for user in victims:
+            sent[user] = time.monotonic()
+            status, body = await http.login(user, f"kick-{user}")
+            if status == 200:
+                tokens.append(body["access_token"])
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.5)  # the last push lands
+        cpu_per_kick = (server.cpu() - cpu_before) / max(1, len(victims))
+        http.close()
+
+        me = None
+        if kind == "loginguard" and tokens:
+            marks["me"] = time.monotonic()
+            me = await _me(server.port, tokens, plan.me_seconds)
+
+        storm_users = [u for u in names if u not in sent]
+        storm_sent: dict[str, float] = {}
+        storm_ok = 0
+
+        async def takeover(client: Http, user: str) -> None:
+            nonlocal storm_ok
+            storm_sent[user] = time.monotonic()
+            status, _ = await client.login(user, f"storm-{user}")
+            storm_ok += status == 200
+
+        marks["storm"] = time.monotonic()
+        await _lanes(storm_users, server.port, takeover)
+        storm_seconds = time.monotonic() - marks["storm"]
+        await asyncio.sleep(1)
+        marks["end"] = time.monotonic()
+        gc = _gc(server)
+        got: dict[str, tuple[float | None, str | None, int | None]] = {}
+        for part in await holders.ask("report"):
+            got.update(part)
+    finally:
+        stop.set()
+        samples, poll_errors = samples_in.recv()
+        meter.join(10)
+        await holders.close()
+        server.stop()
+        delete_prefix(REDIS_TEST_URL, prefix)
+
+    def pushes(sent_at: dict[str, float]) -> tuple[list[float], int]:
+        """Latencies of the ``displaced`` pushes (then 4001) that arrived; how many were due."""
+        lat, due = [], 0
+        for user, at in sent_at.items():
+            if user not in got:
+                continue  # no socket held: nothing to push to
+            due += 1
+            t, message, code = got[user]
+            if t is not None and message == "displaced" and code == 4001:
+                lat.append(t - at)
+        return lat, due
+
+    kick_lat, kicks_due = pushes(sent)
+    storm_lat, storm_due = pushes(storm_sent)
+    worst = max(samples, key=lambda s: s[1], default=(marks["start"], 0.0))
+    return {
+        "server": kind,
+        "workers": plan.workers,
+        "sockets": held,
+        "logins_failed": failed,
+        "seed_seconds": seed_seconds,
+        "rss_per_socket": rss_per_socket,
+        "kicks": len(sent),
+        "kicks_due": kicks_due,
+        "kicks_delivered": len(kick_lat),
+        "kick_p50": pct(kick_lat, 0.5),
+        "kick_p99": pct(kick_lat, 0.99),
+        "kick_latencies": sorted(kick_lat),
+        "cpu_per_kick": cpu_per_kick,
+        "gc_full_count": gc["count"],
+        "gc_full_mean": gc["mean"],
+        "gc_full_max": gc["max"],
+        "me": me,
+        "storm_logins": len(storm_sent),
+        "storm_ok": storm_ok,
+        "storm_due": storm_due,
+        "storm_delivered": len(storm_lat),
+        "storm_logins_per_s": len(storm_sent) / storm_seconds if storm_seconds else None,
+        "storm_push_p50": pct(storm_lat, 0.5),
+        "storm_push_p99": pct(storm_lat, 0.99),
+        "healthz_worst": worst[1],
+        "healthz_worst_at": worst[0] - marks["start"],
+        "healthz_polls": len(samples),
+        "healthz_errors": poll_errors,
+        "phases": {name: at - marks["start"] for name, at in marks.items()},
+        "timeline": _timeline(samples, marks["start"]),
+    }
+
+
+def _timeline(samples: list[tuple[float, float]], start: float) -> list[tuple[float, float]]:
+    """The worst /healthz latency per 100 ms, as (seconds since start, seconds)."""
+    buckets: dict[int, float] = {}
+    for at, latency in samples:
+        slot = int((at - start) * 10)
+        buckets[slot] = max(buckets.get(slot, 0.0), latency)
+    return [(slot / 10, round(lat, 5)) for slot, lat in sorted(buckets.items())]
