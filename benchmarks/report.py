@@ -26,7 +26,8 @@ FIGURES: list[tuple[str, Callable[[Run], float | None], float, str]] = [
     ("kick p99", lambda r: r["kick_p99"], 1000, "ms"),
     ("kicks delivered", lambda r: r["kicks_delivered"] / max(1, r["kicks_due"]), 100, "%"),
     ("server CPU per kick", lambda r: r["cpu_per_kick"], 1000, "ms"),
-    ("worst /healthz (stall)", lambda r: r["healthz_worst"], 1000, "ms"),
+    ("worst /healthz while kicking", lambda r: r["healthz_worst_by_phase"]["kick"], 1000, "ms"),
+    ("worst /healthz, whole run (stall)", lambda r: r["healthz_worst"], 1000, "ms"),
     ("full GCs", lambda r: r["gc_full_count"], 1, ""),
     ("full GC pause, mean", lambda r: r["gc_full_mean"] or None, 1000, "ms"),
     ("full GC pause, max", lambda r: r["gc_full_max"] or None, 1000, "ms"),
@@ -98,9 +99,11 @@ def machine() -> dict[str, Any]:
 
 
 def save(runs: list[Run], config: dict[str, Any], directory: Path = RESULTS) -> tuple[Path, Path]:
-    """Write ``<date>.json`` and ``<date>.png`` into ``directory``; their paths."""
+    """Write ``<date>.json`` and ``<date>.png`` (``<date>-<n>workers.*``) there; their paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / time.strftime("%Y-%m-%d", time.gmtime())
+    workers = int(config.get("workers", 1))
+    suffix = f"-{workers}workers" if workers > 1 else ""
+    stem = directory / (time.strftime("%Y-%m-%d", time.gmtime()) + suffix)
     record: dict[str, Any] = {
         "machine": machine(),
         "config": config,

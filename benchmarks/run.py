@@ -14,6 +14,7 @@ Phases, in order, while the poller meters ``/healthz`` throughout:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing as mp
 import random
 import re
@@ -243,9 +244,22 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         "healthz_worst_at": worst[0] - marks["start"],
         "healthz_polls": len(samples),
         "healthz_errors": poll_errors,
+        "healthz_worst_by_phase": _worst_by_phase(samples, marks),
         "phases": {name: at - marks["start"] for name, at in marks.items()},
         "timeline": _timeline(samples, marks["start"]),
     }
+
+
+def _worst_by_phase(
+    samples: list[tuple[float, float]], marks: dict[str, float]
+) -> dict[str, float]:
+    """The worst /healthz latency while each phase ran (a phase lasts until the next mark)."""
+    bounds = sorted(marks.items(), key=lambda mark: mark[1])
+    worst: dict[str, float] = {}
+    for (name, begins), (_, ends) in itertools.pairwise(bounds):
+        inside = [lat for at, lat in samples if begins <= at < ends]
+        worst[name] = max(inside, default=0.0)
+    return worst
 
 
 def _timeline(samples: list[tuple[float, float]], start: float) -> list[tuple[float, float]]:
