@@ -148,28 +148,17 @@ async def healthz(request: Request) -> HTTPResponse:
 
 @app.get("/gc")
 async def gc_pauses(request: Request) -> HTTPResponse:
-    return json_response(
-        {"count": len(full_gc), "total": sum(full_gc), "max": max(full_gc, default=0)}
-    )
+    over = sum(pause > 0.05 for pause in full_gc)
+    total, worst = sum(full_gc), max(full_gc, default=0)
+    return json_response({"count": len(full_gc), "total": total, "max": worst, "over_50ms": over})
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(prog="python -m benchmarks.baseline")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8001)
-    p.add_argument("--workers", type=int, default=1)
+    for flag, default in (("--port", "8001"), ("--workers", "1"), ("--redis-prefix", "lg")):
+        p.add_argument(flag, default=default)
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    p.add_argument("--redis-prefix", default="lg")
     a = p.parse_args()
-    os.environ["BASELINE_REDIS_URL"], os.environ["BASELINE_REDIS_PREFIX"] = (
-        a.redis_url,
-        a.redis_prefix,
-    )
-    app.run(
-        host=a.host,
-        port=a.port,
-        workers=a.workers,
-        single_process=a.workers == 1,
-        access_log=False,
-        motd=False,
-    )
+    os.environ.update(BASELINE_REDIS_URL=a.redis_url, BASELINE_REDIS_PREFIX=a.redis_prefix)
+    n = int(a.workers)  # workers inherit the environment, and read it at start
+    app.run(port=int(a.port), workers=n, single_process=n == 1, access_log=False, motd=False)

@@ -6,14 +6,14 @@ one address has only ~28,000 ephemeral ports towards one server port. Times are
 ``time.monotonic()``, one clock for every process on the machine, so the kicker
 in the main process can subtract its send times from the receive times here.
 
-Driven over a pipe: ``login`` → failures, ``connect`` → sockets held, ``report``
+Driven over a pipe: ``login`` and ``connect`` → their failures, ``report``
 → ``{user: (got_at, message, code)}``, ``close`` → exits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections import Counter
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -48,34 +48,44 @@ class Holder:
     def source(self, i: int) -> str:
         return f"127.0.0.{self.first_source + i // PER_SOURCE}"
 
-    async def login(self) -> int:
+    async def login(self) -> Counter[str]:
+        """Sign every account in; the failures, by status or error."""
+        failures: Counter[str] = Counter()
         clients = [Http(self.port) for _ in range(LOGINS_IN_FLIGHT)]
-        free = list(clients)
 
         async def one(user: str) -> None:
-            http = free.pop()
+            http = clients.pop()
             try:
                 status, body = await http.login(user, f"held-{user}")
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                failures[type(exc).__name__] += 1
+                http.close()
+                return
             finally:
-                free.append(http)
+                clients.append(http)
             if status == 200:
                 self.tokens[user] = body["access_token"]
+            else:
+                failures[f"HTTP {status}"] += 1
 
         await _each(self.users, LOGINS_IN_FLIGHT, one)
         for http in clients:
             http.close()
-        return len(self.users) - len(self.tokens)
+        return failures
 
-    async def connect(self) -> int:
+    async def connect(self) -> Counter[str]:
+        """Open every signed-in account's socket; the failures, by error."""
+        failures: Counter[str] = Counter()
         order = {user: i for i, user in enumerate(self.users)}
 
         async def one(user: str) -> None:
-            # A socket that fails is counted by the caller: held against asked for.
-            with contextlib.suppress(OSError, RuntimeError, TimeoutError, WebSocketException):
+            try:
                 self.held[user] = await hold(self.port, self.tokens[user], self.source(order[user]))
+            except (OSError, RuntimeError, TimeoutError, WebSocketException) as exc:
+                failures[f"{type(exc).__name__}: {exc}"[:80]] += 1
 
         await _each(list(self.tokens), CONNECTS_IN_FLIGHT, one)
-        return len(self.held)
+        return failures
 
     def report(self) -> dict[str, tuple[float | None, str | None, int | None]]:
         return {u: (h.got_at, h.message, h.code) for u, h in self.held.items()}

@@ -21,6 +21,7 @@ async def test_bench_runs_both_servers_and_reports_every_figure(tmp_path: Path) 
     runs = [await run(kind, plan, log=lambda _: None) for kind in report.SERVERS]
     for result in runs:
         assert result["sockets"] == 50, result["server"]
+        assert result["failures"] == {}
         assert result["kicks_delivered"] == result["kicks_due"] == 20
         assert result["storm_delivered"] == result["storm_due"] == 30
         assert result["cpu_per_kick"] > 0
