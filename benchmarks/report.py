@@ -51,7 +51,8 @@ def _cell(values: list[float], scale: float) -> str:
     if not values:
         return "—"
     shown = [v * scale for v in values]
-    digits = 0 if max(shown) >= 100 else 1 if max(shown) >= 10 else 2
+    whole = all(v == int(v) for v in shown)
+    digits = 0 if whole or max(shown) >= 100 else 1 if max(shown) >= 10 else 2
     median = f"{statistics.median(shown):.{digits}f}"
     if len(shown) == 1 or min(shown) == max(shown):
         return median
