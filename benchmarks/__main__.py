@@ -48,6 +48,9 @@ def main() -> None:
             print(f"run {n + 1}/{runs}: {kind}", flush=True)
             result = asyncio.run(run(kind, plan, log=lambda line: print(line, flush=True)))
             results.append(result)
+            missed = result["kicks_missed"] | result["storm_missed"]
+            if missed:
+                print(f"  {kind}: pushes missed, what those sockets got: {missed}", flush=True)
     print(report.table(report.summary(results)))
     config = {"sockets_per_worker": plan.sockets, "workers": plan.workers, "kicks": plan.kicks}
     json_path, png_path = report.save(results, config | {"runs_each": runs}, out)

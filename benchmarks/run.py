@@ -209,9 +209,10 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         server.stop()
         delete_prefix(REDIS_TEST_URL, prefix)
 
-    def pushes(sent_at: dict[str, float]) -> tuple[list[float], int]:
-        """Latencies of the ``displaced`` pushes (then 4001) that arrived; how many were due."""
-        lat, due = [], 0
+    def pushes(sent_at: dict[str, float]) -> tuple[list[float], int, dict[str, int]]:
+        """Latencies of the ``displaced`` pushes (then 4001) that arrived; how many were
+        due; what the sockets that missed theirs got instead ("message/close code")."""
+        lat, due, missed = [], 0, Counter[str]()
         for user, at in sent_at.items():
             if user not in got:
                 continue  # no socket held: nothing to push to
@@ -219,10 +220,12 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
             t, message, code = got[user]
             if t is not None and message == "displaced" and code == 4001:
                 lat.append(t - at)
-        return lat, due
+            else:
+                missed[f"{message}/{code}"] += 1
+        return lat, due, dict(missed)
 
-    kick_lat, kicks_due = pushes(sent)
-    storm_lat, storm_due = pushes(storm_sent)
+    kick_lat, kicks_due, kicks_missed = pushes(sent)
+    storm_lat, storm_due, storm_missed = pushes(storm_sent)
     worst = max(samples, key=lambda s: s[1], default=(marks["start"], 0.0))
     return {
         "server": kind,
@@ -234,6 +237,7 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         "kicks": len(sent),
         "kicks_due": kicks_due,
         "kicks_delivered": len(kick_lat),
+        "kicks_missed": kicks_missed,
         "kick_p50": pct(kick_lat, 0.5),
         "kick_p99": pct(kick_lat, 0.99),
         "kick_latencies": sorted(kick_lat),
@@ -247,6 +251,7 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         "storm_ok": storm_ok,
         "storm_due": storm_due,
         "storm_delivered": len(storm_lat),
+        "storm_missed": storm_missed,
         "storm_logins_per_s": len(storm_sent) / storm_seconds if storm_seconds else None,
         "storm_push_p50": pct(storm_lat, 0.5),
         "storm_push_p99": pct(storm_lat, 0.99),
