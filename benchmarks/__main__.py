@@ -51,6 +51,8 @@ def main() -> None:
             missed = result["kicks_missed"] | result["storm_missed"]
             if missed:
                 print(f"  {kind}: pushes missed, what those sockets got: {missed}", flush=True)
+            if result["refused"]:
+                print(f"  {kind}: logins refused: {result['refused']}", flush=True)
     print(report.table(report.summary(results)))
     config = {"sockets_per_worker": plan.sockets, "workers": plan.workers, "kicks": plan.kicks}
     json_path, png_path = report.save(results, config | {"runs_each": runs}, out)

@@ -89,19 +89,19 @@ async def _lanes(names: list[str], port: int, work: Any) -> None:
     await asyncio.gather(*(lane() for _ in range(IN_FLIGHT)))
 
 
-async def _me(port: int, tokens: list[str], seconds: float) -> dict[str, float | None]:
+async def _me(port: int, tokens: list[str], seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     ends = time.monotonic() + seconds
-    errors = 0
+    errors: Counter[str] = Counter()
 
     async def lane(i: int) -> None:
-        nonlocal errors
         http = Http(port)
         while time.monotonic() < ends:
             started = time.monotonic()
             status, _ = await http.request("GET", "/api/auth/me", token=tokens[i % len(tokens)])
             latencies.append(time.monotonic() - started)
-            errors += status != 200
+            if status != 200:
+                errors[f"HTTP {status}"] += 1
         http.close()
 
     started = time.monotonic()
@@ -110,7 +110,7 @@ async def _me(port: int, tokens: list[str], seconds: float) -> dict[str, float |
         "rps": len(latencies) / (time.monotonic() - started),
         "p50": pct(latencies, 0.5),
         "p99": pct(latencies, 0.99),
-        "errors": errors,
+        "errors": dict(errors),
     }
 
 
@@ -150,10 +150,13 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
     meter.start()
     marks: dict[str, float] = {"start": time.monotonic()}
     holders = Holders(server.port, names)
+    failures: Counter[str] = Counter()  # of logins and connects, by cause
+    refused: Counter[str] = Counter()  # kick and takeover logins that were not admitted
+    finished = False
     try:
         rss_before = server.rss()
         marks["login"] = time.monotonic()
-        failures: Counter[str] = sum(await holders.ask("login"), Counter())
+        failures += sum(await holders.ask("login"), Counter())
         marks["connect"] = time.monotonic()
         failures += sum(await holders.ask("connect"), Counter())
         held = total - failures.total()
@@ -172,6 +175,9 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
             status, body = await http.login(user, f"kick-{user}")
             if status == 200:
                 tokens.append(body["access_token"])
+            else:  # refused: no push is due
+                refused[f"kick: HTTP {status}"] += 1
+                del sent[user]
             await asyncio.sleep(0.005)
         await asyncio.sleep(0.5)  # the last push lands
         cpu_per_kick = (server.cpu() - cpu_before) / max(1, len(victims))
@@ -184,13 +190,13 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
 
         storm_users = [u for u in names if u not in sent]
         storm_sent: dict[str, float] = {}
-        storm_ok = 0
 
         async def takeover(client: Http, user: str) -> None:
-            nonlocal storm_ok
             storm_sent[user] = time.monotonic()
             status, _ = await client.login(user, f"storm-{user}")
-            storm_ok += status == 200
+            if status != 200:  # refused: no push is due
+                refused[f"storm: HTTP {status}"] += 1
+                del storm_sent[user]
 
         marks["storm"] = time.monotonic()
         await _lanes(storm_users, server.port, takeover)
@@ -201,12 +207,16 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         got: dict[str, tuple[float | None, str | None, int | None]] = {}
         for part in await holders.ask("report"):
             got.update(part)
+        finished = True
     finally:
         stop.set()
         samples, poll_errors = samples_in.recv()
         meter.join(10)
         await holders.close()
-        server.stop()
+        trouble = bool(failures) or not finished
+        server.stop(keep_log=trouble)
+        if trouble:
+            log(f"  {kind}: failures; server log kept in {server.log}")
         delete_prefix(REDIS_TEST_URL, prefix)
 
     def pushes(sent_at: dict[str, float]) -> tuple[list[float], int, dict[str, int]]:
@@ -234,7 +244,7 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         "failures": dict(failures),
         "seed_seconds": seed_seconds,
         "rss_per_socket": rss_per_socket,
-        "kicks": len(sent),
+        "kicks": len(victims),
         "kicks_due": kicks_due,
         "kicks_delivered": len(kick_lat),
         "kicks_missed": kicks_missed,
@@ -247,12 +257,12 @@ async def run(kind: str, plan: Plan, log: Any = print) -> dict[str, Any]:
         "gc_full_max": gc["max"],
         "gc_full_over_50ms": gc["over_50ms"],
         "me": me,
-        "storm_logins": len(storm_sent),
-        "storm_ok": storm_ok,
+        "storm_logins": len(storm_users),
+        "refused": dict(refused),
         "storm_due": storm_due,
         "storm_delivered": len(storm_lat),
         "storm_missed": storm_missed,
-        "storm_logins_per_s": len(storm_sent) / storm_seconds if storm_seconds else None,
+        "storm_logins_per_s": len(storm_users) / storm_seconds if storm_seconds else None,
         "storm_push_p50": pct(storm_lat, 0.5),
         "storm_push_p99": pct(storm_lat, 0.99),
         "healthz_worst": worst[1],

@@ -93,7 +93,8 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.kind} did not come up:\n{self.log.read_text()[-3000:]}")
 
-    def stop(self) -> None:
+    def stop(self, *, keep_log: bool = False) -> None:
+        """Stop the group; its log is deleted unless ``keep_log`` (then it is kept for reading)."""
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -101,7 +102,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        self.log.unlink(missing_ok=True)
+        if not keep_log:
+            self.log.unlink(missing_ok=True)
 
     def pids(self) -> list[int]:
         """Every live process of the server's group (main and workers)."""
