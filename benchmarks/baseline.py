@@ -65,7 +65,12 @@ def _verify(stored: str | None, password: str) -> bool:
 async def setup(app: Sanic[Any, Any], _: Any) -> None:
     app.ctx.prefix = os.environ["BASELINE_REDIS_PREFIX"]
     app.ctx.secret = os.environ["LOGINGUARD_JWT_SECRET"]
-    app.ctx.redis = aioredis.from_url(os.environ["BASELINE_REDIS_URL"], decode_responses=True)
+    # 32 connections (LoginGuard: same); callers wait for one instead of failing.
+    url = os.environ["BASELINE_REDIS_URL"]
+    connections = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=32, timeout=20, decode_responses=True
+    )
+    app.ctx.redis = aioredis.Redis.from_pool(connections)
     app.ctx.dummy = hasher.hash(secrets.token_urlsafe(16))
     app.add_task(listen(app), name="listen")
 
