@@ -62,7 +62,7 @@ def _verify(stored: str | None, password: str) -> bool:
 
 
 @app.before_server_start
-async def setup(app: Sanic[Any, Any], _: Any) -> None:
+async def setup(app: Sanic[Any, Any]) -> None:
     app.ctx.prefix = os.environ["BASELINE_REDIS_PREFIX"]
     app.ctx.secret = os.environ["LOGINGUARD_JWT_SECRET"]
     # 32 connections (LoginGuard: same); callers wait for one instead of failing.
