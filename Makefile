@@ -32,7 +32,9 @@ lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 	$(BIN)/mypy --strict packaging/*.py
 
+# BENCH_SOCKETS=18000 for the full run, BENCH_WORKERS=2 for 2 x 18,000 per node.
 bench: venv
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m benchmarks
 
 # 200,000 sockets connected and dropped against one worker: memory stays flat.

@@ -54,6 +54,24 @@ def _env(env: Mapping[str, str], name: str, default: str | None = None) -> str |
     return env.get(f"LOGINGUARD_{name}", default)
 
 
+def argon2_costs(env: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """``(time_cost, memory_kib)`` from ``LOGINGUARD_ARGON2_*``, else the defaults.
+
+    The server and every ``users`` command read them here, so an account hashed by
+    the command line is hashed as the server would hash it.
+    """
+    env = os.environ if env is None else env
+    d = ServerSettings()
+    try:
+        time_cost = int(_env(env, "ARGON2_TIME_COST") or d.argon2_time_cost)
+        memory_kib = int(_env(env, "ARGON2_MEMORY_KIB") or d.argon2_memory_kib)
+    except ValueError:
+        raise ConfigError("LOGINGUARD_ARGON2_* must be whole numbers.") from None
+    if time_cost < 1 or memory_kib < 32:  # argon2-cffi's 4 lanes need 8 KiB each
+        raise ConfigError("LOGINGUARD_ARGON2_TIME_COST must be >= 1 and _MEMORY_KIB >= 32.")
+    return time_cost, memory_kib
+
+
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     d = ServerSettings()
     p = argparse.ArgumentParser(prog="loginguard-server", description="LoginGuard server")
@@ -115,6 +133,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         )
     if "{" in a.redis_prefix or "}" in a.redis_prefix:
         raise ConfigError("--redis-prefix must not contain braces (they mark Redis hash tags).")
+    time_cost, memory_kib = argon2_costs(env)
     return ServerSettings(
         host=a.host,
         port=a.port,
@@ -135,7 +154,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         failure_window=a.failure_window,
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
         proxies_count=a.proxies_count,
-        argon2_time_cost=int(_env(env, "ARGON2_TIME_COST") or ServerSettings.argon2_time_cost),
-        argon2_memory_kib=int(_env(env, "ARGON2_MEMORY_KIB") or ServerSettings.argon2_memory_kib),
+        argon2_time_cost=time_cost,
+        argon2_memory_kib=memory_kib,
         log_level=a.log_level.upper(),
     )

@@ -7,6 +7,8 @@ when the process exits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from server.sessions.accounts import AccountStore
 from server.sessions.attempts import (
     KNOWN_DEVICE_TTL,
@@ -25,6 +27,14 @@ class MemoryAccounts(AccountStore):
 
     async def put(self, account: Account) -> None:
         self.by_name[account.username] = account
+
+    async def put_many(self, accounts: Sequence[Account], *, replace: bool) -> int:
+        written = 0
+        for account in accounts:
+            if replace or account.username not in self.by_name:
+                self.by_name[account.username] = account
+                written += 1
+        return written
 
     async def get(self, username: str) -> Account | None:
         return self.by_name.get(username)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from redis.commands.core import AsyncScript
@@ -30,6 +31,7 @@ from server.sessions.records import Account, Clock, StoreUnavailable
 from server.sessions.redis_conn import Call, Link
 
 _SCAN_BATCH = 500
+_PUT_BATCH = 1000  # accounts per pipeline: one round trip each (per node on a cluster)
 log = logging.getLogger("loginguard.store")
 
 
@@ -37,12 +39,35 @@ class RedisAccounts(AccountStore):
     def __init__(self, link: Link, keys: Keys) -> None:
         self._link = link
         self._keys = keys
+        self._new = link.script("account_new.lua", lib=False)
 
     async def put(self, account: Account) -> None:
         async with self._link.io() as r:
             await r.hset(
                 self._keys.account(account.username), mapping=codec.account_fields(account)
             )
+
+    async def put_many(self, accounts: Sequence[Account], *, replace: bool) -> int:
+        written = 0
+        for start in range(0, len(accounts), _PUT_BATCH):
+            batch = accounts[start : start + _PUT_BATCH]
+            if replace:
+                async with self._link.io() as r, r.pipeline(transaction=False) as pipe:
+                    for account in batch:
+                        fields = codec.account_fields(account)
+                        pipe.hset(self._keys.account(account.username), mapping=fields)
+                    await pipe.execute()
+                written += len(batch)
+                continue
+            calls = [
+                ([self._keys.account(a.username)], _flat(codec.account_fields(a))) for a in batch
+            ]
+            # Safe to pipeline (run_many runs a batch again after NOSCRIPT): a second
+            # run finds the accounts of the first and leaves them as they are (on a
+            # cluster where only some nodes had lost the script, the count then
+            # misses the accounts those others created).
+            written += sum(int(n) for n in await self._link.run_many(self._new, calls))
+        return written
 
     async def get(self, username: str) -> Account | None:
         async with self._link.io() as r:
@@ -146,6 +171,10 @@ class RedisAttempts(AttemptLimiter):
                 self._keys.devices(user), "+inf", f"({since}", desc=True, byscore=True
             )
         return [str(d) for d in found]
+
+
+def _flat(fields: dict[Any, EncodableT]) -> list[EncodableT]:
+    return [item for pair in fields.items() for item in pair]
 
 
 def _pairs(flat: list[Any]) -> dict[str, str]:

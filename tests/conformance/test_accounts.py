@@ -31,6 +31,24 @@ async def test_accounts_put_get_list(stores: Stores) -> None:
     assert await accounts.list() == [alice, renewed]
 
 
+async def test_put_many_creates_and_replaces_only_when_asked(stores: Stores) -> None:
+    """put_many writes a batch; without replace it keeps and skips the accounts that exist."""
+    accounts = stores.accounts
+    alice = Account("alice", "$argon2id$old", role="admin")
+    await accounts.put(alice)
+    batch = [Account(f"u{i:04}", "$argon2id$new") for i in range(1500)]  # over one pipeline
+    assert (
+        await accounts.put_many([*batch, Account("alice", "$argon2id$new")], replace=False) == 1500
+    )
+    assert await accounts.get("alice") == alice
+    assert await accounts.get("u1499") == batch[-1]
+    renewed = [Account("alice", "$argon2id$new"), Account("u0000", "$argon2id$x", disabled=True)]
+    assert await accounts.put_many(renewed, replace=True) == 2
+    assert [await accounts.get("alice"), await accounts.get("u0000")] == renewed
+    assert len(await accounts.list()) == 1501
+    assert await accounts.put_many([], replace=False) == 0
+
+
 async def test_accounts_are_not_session_data(stores: Stores) -> None:
     """An account and its attempt counters leave the user's session footprint at zero."""
     await stores.accounts.put(Account("alice", "$argon2id$h"))
