@@ -31,10 +31,6 @@ WS_MAX_FRAME = 64 * 1024
 
 
 def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
-    # One INFO line per socket opened and closed ("connection closed") is
-    # Sanic's default; at thousands of sockets it is a hot path, and the hub's
-    # own metrics count sockets.
-    logging.getLogger("sanic.websockets").setLevel(logging.WARNING)
     app: Sanic[Any, Any] = Sanic("loginguard")
     app.config.WEBSOCKET_MAX_SIZE = WS_MAX_FRAME
     # No per-socket keepalive task: the hub pings every socket from one loop.

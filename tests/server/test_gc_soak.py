@@ -9,6 +9,7 @@ behind one of Sanic's timers.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 
@@ -44,7 +45,7 @@ async def test_memory_is_flat_across_socket_churn(start_server: object) -> None:
         hellos = await churn(server.port, tokens, per_round)
         assert hellos == per_round // LANES * LANES  # every socket was served
         rss.append(_rss_kib(server.proc.pid))
-    text = httpx.get(server.url + "/metrics").text
+    text = (await asyncio.to_thread(httpx.get, server.url + "/metrics")).text
     assert re.search(r"^loginguard_sockets 0\.0$", text, re.MULTILINE), "sockets left open"
     growth = (rss[-1] - rss[0]) * 1024 / (per_round * (ROUNDS - 1))
     print(f"\nRSS after each round of {per_round} sockets (KiB): {rss}; {growth:.1f} B/socket")
