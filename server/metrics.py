@@ -81,12 +81,6 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=r,
         )
-        self.gc_frozen = Gauge(
-            "loginguard_gc_frozen_objects",
-            "Objects frozen out of garbage collection (server/collector.py); should plateau",
-            multiprocess_mode="liveall",
-            registry=r,
-        )
         self._gc_started = 0.0
         # Filled by the gc callback, drained into gc_pause later: the callback may
         # run while a metric's (non-reentrant) lock is held, so it must not observe.
