@@ -49,7 +49,9 @@ class Epoch:
         """Take in an ``epoch.lua`` reply; True when this call learned of a reset."""
         era, n, reset_at = int(reply[0]), int(reply[1]), float(reply[2])
         learned = False
-        if (era, n) < self.seen:
+        # Judged by the script against what this process had seen when it sent the
+        # call: a reply that is merely older than another reply proves nothing.
+        if int(reply[3]):
             log.warning(
                 "event=store_went_back seen_era=%d seen_n=%d store_era=%d store_n=%d",
                 *self.seen,

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from server.sessions.factory import redis_stores
+from shared.reasons import EndReason
 from tests.support.clients import auth, login, open_socket
 from tests.support.redis_proc import RedisProcess
-from tests.support.server import ServerProcess, timeout
+from tests.support.server import REDIS_TEST_URL, ServerProcess, timeout
 
 
 def _me(server: ServerProcess, token: str) -> httpx.Response:
@@ -84,3 +86,22 @@ def test_a_redis_restored_from_an_older_snapshot_fails_closed(
     fresh = login(server, "user1", "PC-3")["access_token"]
     assert _me(server, fresh).status_code == 200
     assert "event=store_went_back" in server.log()
+
+
+async def test_replies_in_any_order_are_no_reset(
+    redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Concurrent writes and reads whose replies cross are not taken for a store gone back."""
+    stores = redis_stores(REDIS_TEST_URL, prefix=redis_prefix)
+    sessions = stores.sessions
+    try:
+        for _ in range(5):
+            # Bumps and reads on many connections at once: Redis runs them in one
+            # order, this process reads their replies in another.
+            calls = [sessions.end_all(f"user{i}", EndReason.LOGGED_OUT) for i in range(100)]
+            calls += [sessions.watch() for _ in range(100)]
+            await asyncio.gather(*calls)
+        assert "store_went_back" not in caplog.text
+        assert not any(await asyncio.gather(*(sessions.watch() for _ in range(10))))
+    finally:
+        await stores.close()
