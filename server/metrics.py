@@ -59,13 +59,6 @@ class Metrics:
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r
         )
-        self.request_seconds = Histogram(
-            "loginguard_request_seconds",
-            "Request latency by route",
-            ["route"],
-            buckets=_FAST_BUCKETS,
-            registry=r,
-        )
 
         self.slice_seconds = Histogram(
             "loginguard_slice_seconds",
