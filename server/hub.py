@@ -18,6 +18,15 @@ burst over every socket (at 18,000 sockets one burst stalled the worker for
 * ``watch``     — every second asks the store whether it went back in time
   (``SessionStore.watch``); when it did, re-checks every slice at once, so
   sockets of sessions from before the reset are told ``reset`` now.
+
+A session this worker admitted a moment ago (``admitted``) lets its first socket
+skip the store check on connect (``fresh``): the check would only confirm what
+the login just wrote. It stays correct because every ending is published by the
+same atomic step that ends the session, and this worker hears every event: an
+event heard before the socket registers removes the session from the fresh set
+(and one heard even before ``admitted`` keeps it out), and one heard after finds
+the socket and closes it. Events missed while the subscription was down are
+covered as for any socket: the resync after it clears the set and re-checks all.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from sanic import Websocket
 from server.config import ServerSettings
 from server.metrics import Metrics
 from server.sessions.factory import Stores
-from server.sessions.records import SessionEvent, StoreUnavailable, ending_of
+from server.sessions.records import SessionEvent, SessionRecord, StoreUnavailable, ending_of
 from shared.close_codes import CloseCode
 from shared.messages import By
 from shared.reasons import ENDINGS, EndReason, end_message
@@ -43,6 +52,8 @@ log = logging.getLogger("loginguard.hub")
 
 SLOTS = 256  # phases per round: a slice holds 1/SLOTS of the sockets
 _WATCH_EVERY = 1.0  # seconds between checks that the store did not go back in time
+FRESH_FOR = 30.0  # seconds a just-admitted session's first socket may skip the check
+_FRESH_MAX = 10_000  # just-admitted sessions (and just-ended JTIs) remembered at most
 
 Entry = tuple[str, Websocket, float]  # user, socket, the token's exp
 Slice = dict[str, Entry]
@@ -74,6 +85,8 @@ class Hub:
         self._count = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._store_down = False
+        self._fresh: dict[str, tuple[SessionRecord, float]] = {}  # jti → (record, since)
+        self._ended: dict[str, None] = {}  # JTIs whose ending was heard lately, oldest first
 
     def __len__(self) -> int:
         return self._count
@@ -106,8 +119,28 @@ class Hub:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def admitted(self, record: SessionRecord) -> None:
+        """This worker just admitted ``record``: its first socket may skip the check."""
+        if record.jti in self._ended:
+            return  # ended before we got here: the socket must hear it from the store
+        self._fresh[record.jti] = (record, time.monotonic())
+        if len(self._fresh) > _FRESH_MAX:
+            del self._fresh[next(iter(self._fresh))]
+
+    def fresh(self, jti: str) -> SessionRecord | None:
+        """The record of ``jti`` if this worker admitted it lately and heard no ending since."""
+        entry = self._fresh.pop(jti, None)
+        if entry is None or time.monotonic() - entry[1] > FRESH_FOR:
+            return None
+        return entry[0]
+
     def on_event(self, event: SessionEvent) -> None:
-        entry = self._slot(event.jti).get(event.jti)
+        jti = event.jti
+        if self._fresh.pop(jti, None) is None:
+            self._ended[jti] = None
+            if len(self._ended) > _FRESH_MAX:
+                del self._ended[next(iter(self._ended))]
+        entry = self._slot(jti).get(jti)
         if entry is not None:
             self._spawn(send_ending(entry[1], event.reason, event.by))
 
@@ -179,6 +212,7 @@ class Hub:
 
     async def sweep(self) -> None:
         """Re-check every socket's session now, one slice per store round trip."""
+        self._fresh.clear()  # after a resync or a reset, only the store is believed
         for held in self._slots:
             await self._recheck(held)
 

@@ -64,7 +64,11 @@ def _response(result: LoginResult) -> HTTPResponse:
 @bp.post(paths.LOGIN)
 async def login(request: Request) -> HTTPResponse:
     attempt = parse_login(_body(request), client_ip(request))
-    return _response(await state(request).service.login(attempt))
+    st = state(request)
+    result = await st.service.login(attempt)
+    if isinstance(result, Admitted):
+        st.hub.admitted(result.session)
+    return _response(result)
 
 
 @bp.post(paths.LOGOUT)

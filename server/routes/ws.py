@@ -74,17 +74,20 @@ async def _serve(request: Request, ws: Websocket) -> None:
     # hub, and anything published before it is already visible to the check.
     st.hub.add(claims.user, claims.jti, ws, claims.expires_at)
     try:
-        try:
-            result = await st.service.check(claims)
-        except StoreUnavailable:
-            await ws.close(CloseCode.TRY_AGAIN, "session store unavailable")
-            return
-        if isinstance(result, SessionOver):
-            await send_ending(ws, result.reason, result.by)
-            return
+        session = st.hub.fresh(claims.jti)  # admitted here a moment ago: nothing to ask
+        if session is None:
+            try:
+                result = await st.service.check(claims)
+            except StoreUnavailable:
+                await ws.close(CloseCode.TRY_AGAIN, "session store unavailable")
+                return
+            if isinstance(result, SessionOver):
+                await send_ending(ws, result.reason, result.by)
+                return
+            session = result.session
         hello = {
             "type": MessageType.HELLO.value,
-            "session": result.session.public(),
+            "session": session.public(),
             "heartbeat": st.settings.ping_interval,
         }
         await ws.send(json.dumps(hello))

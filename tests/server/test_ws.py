@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.support.clients import auth, connected, login, open_socket
-from tests.support.server import ServerProcess, timeout
+from tests.support.server import REDIS_TEST_URL, ServerProcess, timeout
 
 
 async def test_hello_names_the_session(memory_server: ServerProcess) -> None:
@@ -155,3 +155,25 @@ async def test_peer_that_stops_answering_pings_is_dropped(start_server: object) 
         assert asyncio.get_running_loop().time() < deadline, "dead peer was never dropped"
         await asyncio.sleep(0.1)
     writer.close()
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_session_ended_before_its_first_socket_is_told_at_once(
+    start_server: object, redis_prefix: str, store: str
+) -> None:
+    """A session displaced or logged out before its socket opens gets the ending, not hello."""
+    args = ["--demo"]
+    if store == "redis":
+        args += ["--redis-url", REDIS_TEST_URL, "--redis-prefix", redis_prefix]
+    server = start_server(*args)  # type: ignore[operator]
+    first = login(server, device="PC-1")["access_token"]
+    login(server, device="PC-2")  # displaces PC-1 on this same worker
+    sock = await open_socket(server, first)
+    assert (await sock.next_message())["type"] == "displaced"
+    assert await sock.until_closed() == 4001
+    token = login(server, device="PC-3")["access_token"]
+    r = await asyncio.to_thread(httpx.post, server.url + "/api/auth/logout", headers=auth(token))
+    assert r.status_code == 204
+    sock = await open_socket(server, token)
+    assert (await sock.next_message())["type"] == "logged_out"
+    assert await sock.until_closed() == 4002
