@@ -92,8 +92,8 @@ async def test_every_worker_logs_and_a_kick_writes_one_line(redis_server: Server
     await asyncio.to_thread(login, redis_server, "user1", "PC-2")
     assert (await sock.next_message())["type"] == "displaced"
     assert await sock.until_closed() == 4001
-    await asyncio.sleep(0.5)  # lines are written by a thread of their own
-    lines = redis_server.log().splitlines()
+    log = await asyncio.to_thread(redis_server.log_with, "event=session_displaced")
+    lines = log.splitlines()
     assert len([line for line in lines if "event=start " in line]) == 2, lines
     events = [line.split(" event=")[1].split(" ")[0] for line in lines if " event=" in line]
     assert events.count("session_created") + events.count("session_displaced") == 2, lines

@@ -119,6 +119,13 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")
 
+    def log_with(self, text: str, wait: float = 5.0) -> str:
+        """The log once ``text`` is in it: lines reach the file from a writer thread."""
+        deadline = time.monotonic() + timeout(wait)
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return log
+
 
 def login_body(user: str = "user1", device: str = "PC-1", **extra: object) -> dict[str, object]:
     number = user[-1] if user[-1].isdigit() else ""
