@@ -52,7 +52,7 @@ log = logging.getLogger("loginguard.hub")
 
 SLOTS = 256  # phases per round: a slice holds 1/SLOTS of the sockets
 _WATCH_EVERY = 1.0  # seconds between checks that the store did not go back in time
-FRESH_FOR = 30.0  # seconds a just-admitted session's first socket may skip the check
+FRESH_FOR = 30.0  # seconds (at most half the idle TTL) a first socket may skip the check
 _FRESH_MAX = 10_000  # just-admitted sessions (and just-ended JTIs) remembered at most
 
 Entry = tuple[str, Websocket, float]  # user, socket, the token's exp
@@ -130,7 +130,10 @@ class Hub:
     def fresh(self, jti: str) -> SessionRecord | None:
         """The record of ``jti`` if this worker admitted it lately and heard no ending since."""
         entry = self._fresh.pop(jti, None)
-        if entry is None or time.monotonic() - entry[1] > FRESH_FOR:
+        # Idle expiry publishes no event: within half the idle TTL of its login a
+        # session cannot have idled out.
+        window = min(FRESH_FOR, self._settings.idle_ttl / 2)
+        if entry is None or time.monotonic() - entry[1] > window:
             return None
         return entry[0]
 

@@ -177,3 +177,13 @@ async def test_session_ended_before_its_first_socket_is_told_at_once(
     sock = await open_socket(server, token)
     assert (await sock.next_message())["type"] == "logged_out"
     assert await sock.until_closed() == 4002
+
+
+async def test_session_idled_out_before_its_first_socket_is_told_so(start_server: object) -> None:
+    """A session left idle past its TTL before its socket opens is told it expired."""
+    server = start_server("--demo", "--idle-ttl", "1")  # type: ignore[operator]
+    token = login(server)["access_token"]
+    await asyncio.sleep(timeout(1.5))
+    sock = await open_socket(server, token)
+    assert (await sock.next_message())["type"] == "expired"
+    await sock.until_closed()
