@@ -28,7 +28,7 @@ import gc
 
 from server.metrics import Metrics
 
-SETTLE_EVERY = 1.0  # seconds; a settle walks only what was born since the last
+SETTLE_EVERY = 0.25  # seconds; a settle walks only what was born since the last
 
 
 class Collector:
