@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
 
 from sanic import Request, Websocket
+from websockets.frames import Frame, Opcode
 
 from shared.close_codes import CloseCode
+
+_DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 
 
 class _RefuseData:
@@ -47,7 +49,9 @@ class _RefuseData:
     def __init__(self, ws: Websocket | None) -> None:
         self.ws = ws
 
-    async def put(self, frame: Any) -> None:
+    async def put(self, frame: Frame) -> None:
+        if frame.opcode not in _DATA:
+            return  # a client's ping reaches here too; websockets has answered it
         ws, self.ws = self.ws, None
         if ws is not None:
             await ws.close(CloseCode.POLICY, "clients send no data frames")

@@ -187,3 +187,16 @@ async def test_session_idled_out_before_its_first_socket_is_told_so(start_server
     sock = await open_socket(server, token)
     assert (await sock.next_message())["type"] == "expired"
     await sock.until_closed()
+
+
+async def test_a_client_that_pings_keeps_its_socket(memory_server: ServerProcess) -> None:
+    """Client pings (the websockets library sends them by default) are answered, not refused."""
+    token = login(memory_server)["access_token"]
+    conn = await connect(
+        memory_server.ws_url, additional_headers=auth(token), ping_interval=0.1, ping_timeout=1
+    )
+    assert '"hello"' in str(await conn.recv())
+    await asyncio.sleep(timeout(1.0))  # ten pings, each answered
+    assert conn.close_code is None
+    await conn.ping()
+    await conn.close()
