@@ -119,10 +119,10 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")
 
-    def log_with(self, text: str, wait: float = 5.0) -> str:
-        """The log once ``text`` is in it: lines reach the file from a writer thread."""
+    def log_with(self, text: str, wait: float = 5.0, *, times: int = 1) -> str:
+        """The log once ``text`` is in it ``times`` times: lines come from writer threads."""
         deadline = time.monotonic() + timeout(wait)
-        while text not in (log := self.log()) and time.monotonic() < deadline:
+        while (log := self.log()).count(text) < times and time.monotonic() < deadline:
             time.sleep(0.02)
         return log
 
