@@ -152,12 +152,17 @@ class Hub:
         s = self._settings
         async with asyncio.TaskGroup() as group:
             group.create_task(self._events.listen(self.on_event, self.sweep))
-            group.create_task(self._rotate("recheck", s.recheck_interval, self._recheck))
+            recheck = self._rotate("recheck", s.recheck_interval, self._recheck, self._housekeep)
+            group.create_task(recheck)
             group.create_task(self._rotate("heartbeat", s.ping_interval, self._heartbeat))
             group.create_task(self._every(_WATCH_EVERY, self._watch))
 
     async def _rotate(
-        self, name: str, period: float, job: Callable[[Slice], Awaitable[None]]
+        self,
+        name: str,
+        period: float,
+        job: Callable[[Slice], Awaitable[None]],
+        after_round: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Run ``job`` on one slice after another, ``SLOTS`` slices per ``period``."""
         loop = asyncio.get_running_loop()
@@ -174,12 +179,10 @@ class Hub:
             except StoreUnavailable:
                 # Keep sockets open through a store outage; the next round retries.
                 self._note_store(down=True)
-            else:
-                self._note_store(down=False)
             timer.observe(time.perf_counter() - started)
             slot = (slot + 1) % SLOTS
-            if slot == 0 and name == "recheck":
-                await self._housekeep()
+            if slot == 0 and after_round is not None:
+                await after_round()
             # Fallen behind (a slow store, a long slice): go on from now
             # instead of catching up in a burst.
             due = max(due, loop.time())
@@ -226,6 +229,7 @@ class Hub:
         items = list(held.items())
         refs = [(user, jti) for jti, (user, _, _) in items]
         statuses = await self._store.check_many(refs, touch_ttl=self._settings.idle_ttl)
+        self._note_store(down=False)
         now = time.time()
         closed = 0
         for (_, (_, ws, exp)), status in zip(items, statuses, strict=True):

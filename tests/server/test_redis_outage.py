@@ -57,6 +57,10 @@ async def test_outage_fails_closed_and_recovers(
     message = await sock.next_message(wait=5)
     assert message["type"] == "displaced"
     assert await sock.until_closed() == 4001
+    # One line when the rechecks pause and one when they resume, not one per slice.
+    log = await asyncio.to_thread(server.log_with, "event=recheck_resumed")
+    assert log.count("event=recheck_paused") == 1, log
+    assert log.count("event=recheck_resumed") == 1, log
 
 
 def test_server_starts_while_redis_is_down(start_server: Callable[..., ServerProcess]) -> None:
