@@ -160,10 +160,18 @@ async def gc_pauses(request: Request) -> HTTPResponse:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(prog="python -m benchmarks.baseline")
-    for flag, default in (("--port", "8001"), ("--workers", "1"), ("--redis-prefix", "lg")):
+    for flag, default in (("--host", "127.0.0.1"), ("--port", "8001"), ("--workers", "1")):
         p.add_argument(flag, default=default)
+    p.add_argument("--redis-prefix", default="lg")
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     a = p.parse_args()
     os.environ.update(BASELINE_REDIS_URL=a.redis_url, BASELINE_REDIS_PREFIX=a.redis_prefix)
     n = int(a.workers)  # workers inherit the environment, and read it at start
-    app.run(port=int(a.port), workers=n, single_process=n == 1, access_log=False, motd=False)
+    app.run(
+        host=a.host,
+        port=int(a.port),
+        workers=n,
+        single_process=n == 1,
+        access_log=False,
+        motd=False,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,10 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from benchmarks.client import PASSWORD
-from tests.support.server import FAST_HASH_ENV, REDIS_TEST_URL, ROOT, TEST_SECRET, free_port
+from tests.support.server import FAST_HASH_ENV, REDIS_TEST_URL, ROOT, ServerProcess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -56,58 +53,47 @@ class Server:
     kind: str
     prefix: str
     workers: int = 1
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-    log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="lg-bench-")[1]))
+    process: ServerProcess = field(init=False)
+
+    def __post_init__(self) -> None:
+        args = ["--workers", str(self.workers)]
+        args += ["--redis-url", REDIS_TEST_URL, "--redis-prefix", self.prefix]
+        module = "benchmarks.baseline" if self.kind == "baseline" else "server"
+        if module == "server":
+            args += UNLIMITED
+        log = Path(tempfile.mkstemp(prefix="lg-bench-")[1])
+        self.process = ServerProcess(args, module=module, log_file=log)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.process.url
 
-    def command(self) -> list[str]:
-        common = ["--port", str(self.port), "--workers", str(self.workers)]
-        common += ["--redis-url", REDIS_TEST_URL, "--redis-prefix", self.prefix]
-        if self.kind == "baseline":
-            return [sys.executable, "-m", "benchmarks.baseline", *common]
-        return [sys.executable, "-m", "server", "--host", "127.0.0.1", *common, *UNLIMITED]
+    @property
+    def port(self) -> int:
+        return self.process.port
 
-    def start(self, wait: float = 60.0) -> Server:
-        env = {**os.environ, "LOGINGUARD_JWT_SECRET": TEST_SECRET, **FAST_HASH_ENV}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    time.sleep(0.5 * self.workers)  # every worker up, not just the first
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{self.kind} did not come up:\n{self.log.read_text()[-3000:]}")
+    @property
+    def log(self) -> Path:
+        return self.process.log_file
+
+    def start(self) -> Server:
+        try:
+            self.process.start(wait=60)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{self.kind}: {exc}") from None
+        time.sleep(0.5 * self.workers)  # every worker up, not just the first
+        return self
 
     def stop(self, *, keep_log: bool = False) -> None:
         """Stop the group; its log is deleted unless ``keep_log`` (then it is kept for reading)."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        self.process.stop(wait=30)
         if not keep_log:
             self.log.unlink(missing_ok=True)
 
     def pids(self) -> list[int]:
         """Every live process of the server's group (main and workers)."""
-        assert self.proc is not None
+        proc = self.process.proc
+        assert proc is not None
         found = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -115,7 +101,7 @@ class Server:
                     stat = (entry / "stat").read_text()
                 except OSError:
                     continue
-                if int(stat.rsplit(")", 1)[1].split()[2]) == self.proc.pid:
+                if int(stat.rsplit(")", 1)[1].split()[2]) == proc.pid:
                     found.append(int(entry.name))
         return found
 
