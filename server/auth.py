@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ALGORITHM = "HS256"  # pinned: a token that names any other algorithm is refused
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
 _LEEWAY_SECONDS = 5  # clock skew between nodes
+_VERIFIED_MAX = 4096  # tokens whose signature and claims were checked, remembered at most
 
 
 class TokenExpired(Exception):
@@ -81,12 +83,21 @@ class Passwords:
 
 
 class Tokens:
-    """Issue and verify access tokens."""
+    """Issue and verify access tokens.
+
+    A desktop app presents the same token on every request and reconnect, so
+    the claims of the last ``_VERIFIED_MAX`` tokens that passed verification are
+    remembered: a repeat pays a dict lookup and the expiry test, not an HMAC and
+    a JSON parse (pyjwt was a sixth of ``/api/auth/me``'s CPU). Only tokens this
+    server signed get in, so a flood of junk cannot evict anything but itself;
+    whether the session is still valid is the store's question, asked every time.
+    """
 
     def __init__(self, secret: str, issuer: str, audience: str) -> None:
         self._secret = secret
         self._issuer = issuer
         self._audience = audience
+        self._verified: dict[str, Claims] = {}  # token → claims, oldest first
 
     def issue(self, claims: Claims) -> str:
         payload = {
@@ -100,6 +111,17 @@ class Tokens:
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Claims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            self._verified[token] = claims
+            if len(self._verified) > _VERIFIED_MAX:
+                del self._verified[next(iter(self._verified))]
+        if claims.expires_at <= time.time() - _LEEWAY_SECONDS:
+            raise TokenExpired  # pyjwt's test, with its leeway, for remembered tokens too
+        return claims
+
+    def _decode(self, token: str) -> Claims:
         try:
             payload = jwt.decode(
                 token,

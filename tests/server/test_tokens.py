@@ -10,6 +10,8 @@ import httpx
 import jwt
 import pytest
 
+from server import auth as server_auth
+from server.auth import Claims, TokenExpired, TokenInvalid, Tokens
 from tests.support.clients import auth, login
 from tests.support.server import TEST_SECRET, ServerProcess
 
@@ -85,3 +87,26 @@ def test_token_in_query_string_is_ignored(memory_server: ServerProcess) -> None:
     r = httpx.get(memory_server.url + "/api/auth/me", params={"access_token": token})
     assert (r.status_code, r.json()["error"]) == (401, "invalid_token")
     assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Claims remembered from a first verification are refused once the token's exp passes."""
+    tokens = Tokens(TEST_SECRET, "loginguard", "loginguard-desktop")
+    now = int(time.time())
+    token = tokens.issue(Claims("user1", "j1", now - 60, now + 30))
+    assert tokens.verify(token).jti == "j1"
+    monkeypatch.setattr(server_auth.time, "time", lambda: now + 30 + 6.0)  # past exp + leeway
+    with pytest.raises(TokenExpired):
+        tokens.verify(token)
+
+
+def test_remembered_tokens_are_bounded() -> None:
+    """However many tokens pass, the memory of verified ones stays bounded; all still verify."""
+    tokens = Tokens(TEST_SECRET, "loginguard", "loginguard-desktop")
+    now = int(time.time())
+    issued = [tokens.issue(Claims("u", f"j{i}", now, now + 600)) for i in range(5000)]
+    assert [tokens.verify(t).jti for t in issued] == [f"j{i}" for i in range(5000)]
+    assert len(tokens._verified) <= server_auth._VERIFIED_MAX
+    assert tokens.verify(issued[0]).jti == "j0"  # evicted, verified again from scratch
+    with pytest.raises(TokenInvalid):
+        tokens.verify(issued[-1][:-2] + "xx")  # a remembered token, altered: checked anew
