@@ -41,6 +41,7 @@ from typing import Any
 from sanic import Websocket
 
 from server.config import ServerSettings
+from server.idle_socket import close
 from server.metrics import Metrics
 from server.sessions.factory import Stores
 from server.sessions.records import SessionEvent, SessionRecord, StoreUnavailable, ending_of
@@ -59,14 +60,12 @@ Entry = tuple[str, Websocket, float]  # user, socket, the token's exp
 Slice = dict[str, Entry]
 
 
-async def send_ending(ws: Websocket, reason: EndReason, by: By | None) -> None:
-    """Tell the peer why its session ended, then close with the matching code."""
-    code = ENDINGS[reason].close
-    try:
-        await ws.send(json.dumps(end_message(reason, by)))
-        await ws.close(code, reason.value)
-    except Exception:  # the peer may already be gone; there is nobody left to tell
-        log.debug("event=close_failed code=%d", code)
+async def send_ending(
+    ws: Websocket, reason: EndReason, by: By | None, on_abort: Callable[[], None] | None = None
+) -> None:
+    """Tell the peer why its session ended, then close with the matching code (with a deadline)."""
+    message = json.dumps(end_message(reason, by))
+    await close(ws, ENDINGS[reason].close, reason.value, first=message, on_abort=on_abort)
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -104,7 +103,7 @@ class Hub:
             self._metrics.sockets.set(self._count)
         elif old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
-            self._spawn(old[1].close(CloseCode.GOING_AWAY, "replaced by a newer socket"))
+            self._spawn(self._close(old[1], CloseCode.GOING_AWAY, "replaced by a newer socket"))
 
     def discard(self, jti: str, ws: Websocket) -> None:
         held = self._slot(jti)
@@ -118,6 +117,13 @@ class Hub:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _close(self, ws: Websocket, code: int, reason: str) -> Coroutine[Any, Any, None]:
+        return close(ws, code, reason, on_abort=self._aborted)
+
+    def _aborted(self) -> None:
+        # A peer that did not answer our close within the deadline: cut.
+        self._metrics.close_aborted.inc()
 
     def admitted(self, record: SessionRecord) -> None:
         """This worker just admitted ``record``: its first socket may skip the check."""
@@ -145,7 +151,7 @@ class Hub:
                 del self._ended[next(iter(self._ended))]
         entry = self._slot(jti).get(jti)
         if entry is not None:
-            self._spawn(send_ending(entry[1], event.reason, event.by))
+            self._spawn(send_ending(entry[1], event.reason, event.by, self._aborted))
 
     async def run(self) -> None:
         """Run the four loops until cancelled."""
@@ -236,7 +242,7 @@ class Hub:
             ending = ending_of(status, token_expired=exp <= now)
             if ending is not None:
                 closed += 1
-                self._spawn(send_ending(ws, *ending))
+                self._spawn(send_ending(ws, *ending, self._aborted))
         if closed:
             log.info("event=sweep_closed sockets=%d", closed)
 
@@ -257,6 +263,6 @@ class Hub:
         """Server shutdown: tell every peer to come back later."""
         for held in self._slots:
             for _, ws, _ in list(held.values()):
-                self._spawn(ws.close(CloseCode.GOING_AWAY, "server shutting down"))
+                self._spawn(self._close(ws, CloseCode.GOING_AWAY, "server shutting down"))
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)

@@ -22,6 +22,14 @@ WebSocket, is cancelled then too: it kept every socket closed within 30 s of
 its opening alive until it fired (20,000 dead sockets, 400 MB, at 650
 reconnects a second).
 
+:func:`close` is how the server ends a socket it holds: a close handshake
+with a deadline. Sanic's ``close()`` sends the close frame and then waits for
+the peer's, for ever; a PC that stopped reading (hung, asleep, behind a dead
+NAT) never sends it, and the socket, its descriptor and its hub entry stayed
+until the kernel gave up on the connection, hours later. After
+``CLOSE_DEADLINE`` seconds the transport is aborted (an RST), which ends
+:func:`hold` and lets the handler clean up.
+
 Tied to Sanic's ``WebsocketImplProtocol`` internals (``assembler``,
 ``connection_lost_waiter``) of the versions pinned in ``pyproject.toml``;
 ``tests/server/test_ws.py`` and ``tests/server/test_socket_cycles.py`` fail
@@ -31,6 +39,8 @@ if a Sanic release moves them.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from functools import partial
 
 from sanic import Request, Websocket
@@ -39,6 +49,9 @@ from websockets.frames import Frame, Opcode
 from shared.close_codes import CloseCode
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
+CLOSE_DEADLINE = 5.0  # seconds a peer has to answer our close before its connection is cut
+
+log = logging.getLogger("loginguard.socket")
 
 
 class _RefuseData:
@@ -54,7 +67,7 @@ class _RefuseData:
             return  # a client's ping reaches here too; websockets has answered it
         ws, self.ws = self.ws, None
         if ws is not None:
-            await ws.close(CloseCode.POLICY, "clients send no data frames")
+            await close(ws, CloseCode.POLICY, "clients send no data frames")
 
 
 def adopt(ws: Websocket) -> None:
@@ -72,6 +85,43 @@ async def hold(ws: Websocket) -> None:
         # Shielded: cancelling this handler (server shutdown) must not cancel
         # Sanic's own future, which it resolves later.
         await asyncio.shield(lost)
+
+
+async def close(
+    ws: Websocket,
+    code: int,
+    reason: str,
+    *,
+    first: str | None = None,
+    on_abort: Callable[[], None] | None = None,
+) -> None:
+    """Send ``first`` (if any), then close with ``code``; cut the connection at the deadline.
+
+    Never raises: a peer that is already gone has nobody left to tell.
+    ``on_abort`` runs if the deadline had to cut the connection.
+    """
+    # Armed before anything is awaited: a send stuck on a full buffer is cut too.
+    # The timer holds the socket at most CLOSE_DEADLINE more seconds, in no cycle.
+    asyncio.get_running_loop().call_later(CLOSE_DEADLINE, _abort_if_open, ws, on_abort)
+    try:
+        if first is not None:
+            await ws.send(first)
+        await ws.close(code, reason)
+    except Exception:
+        log.debug("event=close_failed code=%d", code)
+
+
+def _abort_if_open(ws: Websocket, on_abort: Callable[[], None] | None) -> None:
+    lost = ws.connection_lost_waiter
+    if lost is not None and lost.done():
+        return
+    proto = ws.io_proto
+    transport = proto.transport if proto is not None else None
+    if transport is None or transport.is_closing():
+        return  # Sanic has finished with it, or is closing it (and aborts at its own timeout)
+    transport.abort()  # connection_lost follows: hold() returns, the handler cleans up
+    if on_abort is not None:
+        on_abort()
 
 
 def release(request: Request, ws: Websocket) -> None:

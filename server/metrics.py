@@ -53,6 +53,11 @@ class Metrics:
         self.sockets = Gauge(
             "loginguard_sockets", "Open WebSockets", multiprocess_mode="livesum", registry=r
         )
+        self.close_aborted = Counter(
+            "loginguard_close_aborted",
+            "Sockets cut because the peer did not answer the close handshake in time",
+            registry=r,
+        )
         self.started = Counter(
             "loginguard_sessions_started", "Sessions admitted by a login", registry=r
         )

@@ -27,7 +27,7 @@ from server.core.results import SessionOver
 from server.errors import error_json
 from server.guard import bearer
 from server.hub import send_ending
-from server.idle_socket import adopt, hold, release
+from server.idle_socket import adopt, close, hold, release
 from server.sessions.records import StoreUnavailable
 from server.state import state
 from shared import paths
@@ -79,7 +79,7 @@ async def _serve(request: Request, ws: Websocket) -> None:
             try:
                 result = await st.service.check(claims)
             except StoreUnavailable:
-                await ws.close(CloseCode.TRY_AGAIN, "session store unavailable")
+                await close(ws, CloseCode.TRY_AGAIN, "session store unavailable")
                 return
             if isinstance(result, SessionOver):
                 await send_ending(ws, result.reason, result.by)

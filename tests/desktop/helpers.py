@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,24 +9,13 @@ import httpx
 
 from desktop_app.backoff import Backoff
 from desktop_app.session import SessionMachine, State, Transition
+from tests.support.polling import eventually as eventually  # re-exported for the tests
 from tests.support.server import ServerProcess, login_body, timeout
 
 
 def quick_backoff() -> Backoff:
     """Reconnects within tenths of a second, so tests do not wait out 0.5 s → 30 s."""
     return Backoff(base=0.05, cap=0.3)
-
-
-async def eventually(check: Callable[[], object], wait: float = 5.0, what: str = "") -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``wait`` seconds."""
-    deadline = time.monotonic() + timeout(wait)
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {wait} s: {what or check}")
-        await asyncio.sleep(0.02)
 
 
 class Recorder:

@@ -45,6 +45,24 @@ async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return head[0] & 0x0F, await reader.readexactly(size)
 
 
+async def open_silent(
+    port: int, token: str, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamWriter, bytes]:
+    """Open one socket, read its first message, then never read again (a hung PC).
+
+    The caller keeps the writer (closing it ends the connection); nothing reads
+    the stream, so what the server sends next sits unread in the kernel's buffers.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(_upgrade(port, token))
+    status = await reader.readuntil(b"\r\n\r\n")
+    if not status.startswith(b"HTTP/1.1 101"):
+        writer.close()
+        raise ConnectionError(status.split(b"\r\n", 1)[0].decode(errors="replace"))
+    _, first = await _read_frame(reader)
+    return writer, first
+
+
 async def cycle(port: int, token: str, source: str, *, graceful: bool) -> bytes:
     """Open one socket, read its first message, then close it; returns that message."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
