@@ -32,6 +32,7 @@ covered as for any socket: the resync after it clears the set and re-checks all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -41,7 +42,7 @@ from typing import Any
 from sanic import Websocket
 
 from server.config import ServerSettings
-from server.idle_socket import close
+from server.idle_socket import CLOSE_DEADLINE, close
 from server.metrics import Metrics
 from server.sessions.factory import Stores
 from server.sessions.records import SessionEvent, SessionRecord, StoreUnavailable, ending_of
@@ -86,6 +87,7 @@ class Hub:
         self._store_down = False
         self._fresh: dict[str, tuple[SessionRecord, float]] = {}  # jti → (record, since)
         self._ended: dict[str, None] = {}  # JTIs whose ending was heard lately, oldest first
+        self._drained: asyncio.Event | None = None  # set once the last socket goes, at shutdown
 
     def __len__(self) -> int:
         return self._count
@@ -112,6 +114,8 @@ class Hub:
             del held[jti]
             self._count -= 1
             self._metrics.sockets.set(self._count)
+            if not self._count and self._drained is not None:
+                self._drained.set()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -260,9 +264,17 @@ class Hub:
                 pong.add_done_callback(_consume)
 
     async def close_all(self) -> None:
-        """Server shutdown: tell every peer to come back later."""
+        """Server shutdown: tell every peer to come back later, and wait until they are gone.
+
+        Returns once every socket's handler has let go of it, or after
+        ``CLOSE_DEADLINE`` and a little more, by which time every peer that did
+        not answer has been cut.
+        """
         for held in self._slots:
             for _, ws, _ in list(held.values()):
                 self._spawn(self._close(ws, CloseCode.GOING_AWAY, "server shutting down"))
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
+        self._drained = asyncio.Event()
+        if not self._count:
+            self._drained.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._drained.wait(), CLOSE_DEADLINE + 1.0)
