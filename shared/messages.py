@@ -35,6 +35,7 @@ class By(TypedDict):
 
 
 class Session(TypedDict):
+    id: str  # opaque: names the session in DELETE /api/sessions/{id}; read nothing into it
     jti: str
     device_id: str
     device_name: str

@@ -6,6 +6,8 @@ LOGIN: Final = "/api/auth/login"
 LOGOUT: Final = "/api/auth/logout"
 ME: Final = "/api/auth/me"
 SESSIONS: Final = "/api/sessions"
+#: ``DELETE`` ends one of the caller's sessions (another PC's, or its own); 204.
+SESSION: Final = "/api/sessions/{id}"
 ADMIN_SESSIONS: Final = "/api/admin/sessions"
 #: ``DELETE`` ends every session of one user (reason ``admin``).
 ADMIN_USER_SESSIONS: Final = "/api/admin/users/{username}/sessions"

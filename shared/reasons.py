@@ -66,8 +66,8 @@ REASON_BY_ERROR: dict[ErrorCode, EndReason] = {
 def end_message(reason: EndReason, by: By | None = None) -> dict[str, object]:
     """The WebSocket message that announces the end of a session."""
     message: dict[str, object] = {"type": ENDINGS[reason].message.value}
-    if reason is EndReason.DISPLACED:
-        message["by"] = by
+    if reason is EndReason.DISPLACED or (reason is EndReason.LOGGED_OUT and by is not None):
+        message["by"] = by  # who signed in, or which of the account's PCs ended this one
     elif reason in (EndReason.ADMIN, EndReason.DISABLED):
         message["reason"] = reason.value
     return message

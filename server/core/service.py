@@ -185,6 +185,21 @@ class SessionService:
             log.info("event=session_ended user=%s jti=%s reason=%s", user, jti[:8], reason.value)
         return ended
 
+    async def end_own(
+        self, authed: Authenticated, ip: str, which: str | None
+    ) -> list[SessionRecord]:
+        """End the caller's session ``which`` (any of the account's), or with None every
+        other one; each ended PC hears ``logged_out`` naming the caller's device."""
+        user, me = authed.claims.user, authed.claims.jti
+        by = By(device_name=authed.session.device_name, ip=ip, at=time.time())
+        if which == me:
+            ended = await self.end(user, me, EndReason.LOGGED_OUT)  # signing itself out
+            return [ended] if ended is not None else []
+        sessions = await self.stores.sessions.sessions_of(user)
+        targets = [s.jti for s in sessions if (s.jti == which if which else s.jti != me)]
+        ended_all = [await self.end(user, jti, EndReason.LOGGED_OUT, by) for jti in targets]
+        return [record for record in ended_all if record is not None]
+
     async def end_all(self, user: str, reason: EndReason, *, by_admin: str) -> list[SessionRecord]:
         """End every session of ``user`` (an administrator's kick, a disabled account)."""
         ended = await self.stores.sessions.end_all(user, reason)

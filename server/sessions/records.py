@@ -36,6 +36,7 @@ class SessionRecord:
 
     def public(self) -> Session:
         return Session(
+            id=self.jti,
             jti=self.jti,
             device_id=self.device_id,
             device_name=self.device_name,

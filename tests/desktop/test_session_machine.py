@@ -19,7 +19,13 @@ from shared.messages import By, Session
 from shared.reasons import EndReason
 
 SESSION = Session(
-    jti="j1", device_id="d1", device_name="PC-1", ip="10.0.0.1", created_at=1.0, expires_at=9.0
+    id="j1",
+    jti="j1",
+    device_id="d1",
+    device_name="PC-1",
+    ip="10.0.0.1",
+    created_at=1.0,
+    expires_at=9.0,
 )
 BY = By(device_name="PC 2", ip="10.0.0.2", at=1_700_000_000.0)
 

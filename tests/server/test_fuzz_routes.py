@@ -29,6 +29,8 @@ ROUTES = [
     ("POST", paths.LOGOUT),
     ("GET", paths.ME),
     ("GET", paths.SESSIONS),
+    ("DELETE", paths.SESSIONS),
+    ("DELETE", paths.SESSION),
     ("GET", paths.ADMIN_SESSIONS),
     ("DELETE", paths.ADMIN_USER_SESSIONS),
     ("GET", paths.WS),
@@ -210,6 +212,7 @@ def requests(
 ) -> tuple[bytes, bytes, list[tuple[bytes, bytes]], bytes]:
     """(method, target, headers, body) for one generated request to ``path``."""
     raw_path = path.encode().replace(b"{username}", draw(url_values))
+    raw_path = raw_path.replace(b"{id}", draw(url_values))
     query = draw(queries)
     request_target = raw_path + (b"?" + query if query else b"")
     headers: list[tuple[bytes, bytes]] = []

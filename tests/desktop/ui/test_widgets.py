@@ -15,7 +15,13 @@ from shared.messages import By, Session
 from shared.reasons import EndReason
 
 SESSION = Session(
-    jti="j", device_id="d", device_name="PC-1", ip="10.0.0.1", created_at=1.7e9, expires_at=2e9
+    id="j",
+    jti="j",
+    device_id="d",
+    device_name="PC-1",
+    ip="10.0.0.1",
+    created_at=1.7e9,
+    expires_at=2e9,
 )
 BY = By(device_name="PC-2", ip="10.0.0.2", at=1.7e9)
 
