@@ -41,6 +41,7 @@ from typing import Any
 
 from sanic import Websocket
 
+from server.account_lists import AccountLists
 from server.config import ServerSettings
 from server.idle_socket import CLOSE_DEADLINE, close
 from server.metrics import Metrics
@@ -88,12 +89,17 @@ class Hub:
         self._fresh: dict[str, tuple[SessionRecord, float]] = {}  # jti → (record, since)
         self._ended: dict[str, None] = {}  # JTIs whose ending was heard lately, oldest first
         self._drained: asyncio.Event | None = None  # set once the last socket goes, at shutdown
+        self._lists = AccountLists(self._store, self._socket_of, self._spawn)
 
     def __len__(self) -> int:
         return self._count
 
     def _slot(self, jti: str) -> Slice:
         return self._slots[hash(jti) % SLOTS]
+
+    def _socket_of(self, jti: str) -> Websocket | None:
+        entry = self._slot(jti).get(jti)
+        return None if entry is None else entry[1]
 
     def add(self, user: str, jti: str, ws: Websocket, expires_at: float) -> None:
         """Hold ``ws`` for the session ``jti`` whose token ends at ``expires_at``."""
@@ -103,6 +109,7 @@ class Hub:
         if old is None:
             self._count += 1
             self._metrics.sockets.set(self._count)
+            self._lists.add(user, jti)
         elif old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
             self._spawn(self._close(old[1], CloseCode.GOING_AWAY, "replaced by a newer socket"))
@@ -112,6 +119,7 @@ class Hub:
         entry = held.get(jti)
         if entry is not None and entry[1] is ws:
             del held[jti]
+            self._lists.remove(entry[0], jti)
             self._count -= 1
             self._metrics.sockets.set(self._count)
             if not self._count and self._drained is not None:
@@ -149,6 +157,10 @@ class Hub:
 
     def on_event(self, event: SessionEvent) -> None:
         jti = event.jti
+        if event.reason is None:  # a login joined the account's other sessions
+            self._lists.changed(event.user)
+            return
+        self._lists.changed(event.user, gone=jti)
         if self._fresh.pop(jti, None) is None:
             self._ended[jti] = None
             if len(self._ended) > _FRESH_MAX:
@@ -242,11 +254,14 @@ class Hub:
         self._note_store(down=False)
         now = time.time()
         closed = 0
-        for (_, (_, ws, exp)), status in zip(items, statuses, strict=True):
+        for (jti, (user, ws, exp)), status in zip(items, statuses, strict=True):
             ending = ending_of(status, token_expired=exp <= now)
             if ending is not None:
                 closed += 1
                 self._spawn(send_ending(ws, *ending, self._aborted))
+                self._lists.changed(user, gone=jti)  # an expiry is announced by nobody else
+            elif self._lists.listed_many(user):
+                self._lists.changed(user)  # another of its sessions may have idled out
         if closed:
             log.info("event=sweep_closed sockets=%d", closed)
 

@@ -24,6 +24,7 @@ class MessageType(StrEnum):
     EXPIRED = "expired"
     RESET = "reset"
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - a name, not a secret
+    SESSIONS = "sessions"  # the account's live sessions changed: the whole list, again
 
 
 class By(TypedDict):

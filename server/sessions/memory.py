@@ -106,6 +106,8 @@ class MemorySessions(SessionStore):
         by = By(device_name=new.device_name, ip=new.ip, at=now)
         ended = tuple(self._end(new.user, jti, EndReason.DISPLACED, by) for jti in decision.evict)
         self._live.setdefault(new.user, {})[new.jti] = (new, min(now + idle_ttl, new.expires_at))
+        if len(self._live[new.user]) > 1:  # the other sessions' lists changed
+            self._events.publish(SessionEvent(new.user, new.jti, None, None))
         return LoginOutcome(new, tuple(e for e in ended if e is not None), ())
 
     def _end(self, user: str, jti: str, reason: EndReason, by: By | None) -> SessionRecord | None:

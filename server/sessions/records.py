@@ -57,11 +57,13 @@ class Tombstone:
 
 @dataclass(frozen=True, slots=True)
 class SessionEvent:
-    """Published once per ended session, to every worker on every node."""
+    """Published once per ended session, to every worker on every node; and once per
+    login that leaves the account with other live sessions (``reason`` None: nothing
+    ended, the account's list of sessions changed)."""
 
     user: str
     jti: str
-    reason: EndReason
+    reason: EndReason | None
     by: By | None
 
 

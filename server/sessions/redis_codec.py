@@ -62,7 +62,7 @@ def event(text: str) -> SessionEvent:
     return SessionEvent(
         user=str(data["user"]),
         jti=str(data["jti"]),
-        reason=EndReason(data["reason"]),
+        reason=None if data["reason"] is None else EndReason(data["reason"]),
         by=by_of(data["by"]),
     )
 

@@ -26,7 +26,8 @@
 -- into the same device's and the others; evict the oldest others (by created_at,
 -- then jti) beyond max_sessions - or, under reject / confirm without takeover,
 -- refuse and change no session; admit the new session; tombstone every evicted one
--- ("displaced", by) and PUBLISH its event.
+-- ("displaced", by) and PUBLISH its event; when other live sessions remain, PUBLISH
+-- that the account's list changed (reason null).
 --
 -- Returns {admitted (1|0), #ended, #conflicts, records...}: ended sessions then
 -- conflicts, 6 strings each: jti, device_id, device_name, ip, created_at, expires_at.
@@ -90,6 +91,10 @@ local out = {1, #evict, 0}
 for _, s in ipairs(evict) do
   finish(index, P, channel, user, s.jti, s.f, 'displaced', by, now, margin)
   push_record(out, s.jti, s.f)
+end
+if #others > math.max(excess, 0) then
+  redis.call('PUBLISH', channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
+    .. cjson.encode(jti) .. ',"reason":null,"by":null}')
 end
 expire_index(index, now, margin, tonumber(ARGV[10]))
 return out

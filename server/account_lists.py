@@ -1,0 +1,98 @@
+"""Keep every socket of an account told of the account's live sessions.
+
+A ``sessions`` message carries the whole list (each row marked ``current`` for
+the socket it goes to) whenever it changes: a login that leaves other sessions
+live, any ending, and - since an idle expiry announces nothing - whatever the
+re-check round finds for accounts whose last list named more than one session.
+
+Cost where it matters: the worker keeps one index entry per socket (user →
+JTIs); an event about a user with no socket here costs one dict lookup, and
+one with sockets here costs one store call (``sessions_of``) however many of
+the account's sockets it serves, with bursts folded into one. An account with a
+single session (the product's usual case) never gets a list pushed: its own
+socket's ``hello`` says it all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from sanic import Websocket
+
+from server.sessions.base import SessionStore
+from server.sessions.records import StoreUnavailable
+from shared.messages import MessageType
+
+log = logging.getLogger("loginguard.hub")
+
+_FOLD = 0.05  # seconds: events about one account within this are answered with one list
+
+
+class AccountLists:
+    def __init__(
+        self,
+        store: SessionStore,
+        socket_of: Callable[[str], Websocket | None],
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ) -> None:
+        self._store = store
+        self._socket_of = socket_of
+        self._spawn = spawn
+        self._by_user: dict[str, list[str]] = {}  # user → JTIs with a socket here
+        self._pending: set[str] = set()  # users whose list is being fetched
+        self._sent: dict[str, tuple[str, ...]] = {}  # user → JTIs of the last list, if > 1
+
+    def add(self, user: str, jti: str) -> None:
+        held = self._by_user.setdefault(user, [])
+        if jti not in held:
+            held.append(jti)
+
+    def remove(self, user: str, jti: str) -> None:
+        held = self._by_user.get(user)
+        if held is not None and jti in held:
+            held.remove(jti)
+            if not held:
+                del self._by_user[user]
+                self._sent.pop(user, None)
+
+    def changed(self, user: str, *, gone: str | None = None) -> None:
+        """The sessions of ``user`` changed (``gone`` ended): tell its sockets here."""
+        held = self._by_user.get(user)
+        if not held or held == [gone] or user in self._pending:
+            return
+        self._pending.add(user)
+        self._spawn(self._tell(user))
+
+    def listed_many(self, user: str) -> bool:
+        """Whether the last list sent to ``user``'s sockets named several sessions."""
+        return user in self._sent
+
+    async def _tell(self, user: str) -> None:
+        try:
+            await asyncio.sleep(_FOLD)
+            self._pending.discard(user)
+            sessions = await self._store.sessions_of(user)
+        except StoreUnavailable:
+            self._pending.discard(user)
+            return  # the next re-check round asks again
+        jtis = tuple(s.jti for s in sessions)
+        if len(jtis) > 1:
+            if self._sent.get(user) == jtis:
+                return  # what the sockets were told last is still true
+            self._sent[user] = jtis
+        else:
+            self._sent.pop(user, None)
+        rows = [s.public() for s in sessions]
+        for jti in self._by_user.get(user, ()):
+            ws = self._socket_of(jti)
+            if ws is None or jti not in jtis:
+                continue  # ended: that socket hears its ending instead
+            listing = [{**row, "current": row["jti"] == jti} for row in rows]
+            message = {"type": MessageType.SESSIONS.value, "sessions": listing}
+            with contextlib.suppress(Exception):  # closing sockets refuse; nothing to tell
+                await ws.send(json.dumps(message))
