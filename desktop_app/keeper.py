@@ -11,7 +11,7 @@ The keychain is touched only for people who use these features: never for
 someone who did not tick "stay signed in" and has no sign-out pending (a
 locked keychain must not greet them with an unlock prompt). Every method is
 safe with a missing or locked keychain (:class:`~desktop_app.keychain.Keychain`
-never raises); :attr:`Keeper.trouble` then says so.
+never raises); :attr:`Keeper.unreadable` and the return values say so.
 """
 
 from __future__ import annotations
@@ -30,10 +30,7 @@ class Keeper:
         self.remembering = False  # a session of this run is in the keychain
         self.pending: PendingSignOut | None = None
         self.pending_kept = False  # its token is in the keychain, not only in memory
-
-    @property
-    def trouble(self) -> str | None:
-        return self.keychain.trouble
+        self.unreadable = False  # the last remembered() could not read the keychain
 
     # -- stay signed in ----------------------------------------------------------------
 
@@ -41,7 +38,9 @@ class Keeper:
         """The session to resume at start, if the person chose to stay signed in."""
         if not self.settings.stay_signed_in:
             return None
+        failures = self.keychain.failures
         held = self.keychain.remembered()
+        self.unreadable = self.keychain.failures > failures
         self.remembering = held is not None
         return held
 

@@ -38,6 +38,7 @@ class Keychain:
         self.profile = profile
         self._backend = backend
         self.trouble: str | None = None  # the last failure, in the backend's words (logs only)
+        self.failures = 0  # how many calls failed so far
 
     @property
     def backend(self) -> KeyringBackend:
@@ -48,6 +49,7 @@ class Keychain:
 
     def _failed(self, what: str, exc: BaseException) -> None:
         self.trouble = f"{what}: {type(exc).__name__}: {exc}"
+        self.failures += 1
         log.warning("keychain %s", self.trouble)
 
     # Every backend raises its own exceptions (keyring's, D-Bus's, the OS's), so

@@ -354,7 +354,9 @@ async def test_a_server_answering_again_is_rejoined_within_a_second(
         await proxy.restore()
         back = time.monotonic()
         await eventually(lambda: c.machine.state is State.CONNECTED, wait=5, what="rejoined")
-        assert time.monotonic() - back < 1.5  # 1 s, plus slack for a loaded test machine
+        # About 0.6 s by design (a probe every 0.375-0.625 s, then the socket); the slack
+        # is for a loaded test machine. The backoff alone would take 30 s.
+        assert time.monotonic() - back < 2.5
     finally:
         await c.aclose()
         await proxy.close()
@@ -376,7 +378,7 @@ async def test_retry_now_reconnects_at_once_and_starts_the_backoff_over(
         await asyncio.sleep(1.5)
         assert c.machine.state is State.RECONNECTING  # the probe is blind, the wait is 30 s
         c.retry_now()
-        await eventually(lambda: c.machine.state is State.CONNECTED, wait=3, what="rejoined")
+        await eventually(lambda: c.machine.state is State.CONNECTED, wait=10, what="rejoined")
     finally:
         await c.aclose()
         await proxy.close()
