@@ -14,7 +14,10 @@ delay but ends it early when
 Callers probe only while the server could not be reached at all. A server that
 answers but refuses (1013, a 5xx) is left to the backoff: probing it would add
 load to a server that is already in trouble. Not guaranteed: that the server
-is usable when a probe succeeds — only that it answers.
+is usable when a probe succeeds — only that it answers. Nor spreading: PCs
+that were probing come back within about one probe interval of the server's
+return (their phases are random, so spread over ~0.5 s), not over the backoff
+window; the backoff still paces everything else.
 """
 
 from __future__ import annotations
