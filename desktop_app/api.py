@@ -3,12 +3,16 @@
 Errors come back as exceptions carrying what a window needs to say:
 :class:`LoginRefused` (a :class:`~desktop_app.session.LoginFailure`),
 :class:`Conflict` (409 ``session_active``: the sessions in the way and the
-policy) and :class:`SessionEnded` (a 401 on an authenticated call: why, and
-who). The password is sent once and kept nowhere.
+policy), :class:`SessionEnded` (a 401 on an authenticated call: why, and
+who) and :class:`ApiError` (anything else). Network trouble is sorted into a
+:class:`~desktop_app.session.FailureKind` here (:func:`kind_of_error`,
+:func:`kind_of_status`), so no window ever shows an exception's own English.
+The password is sent once and kept nowhere.
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,7 +103,44 @@ class SessionEnded(Exception):
 
 
 class ApiError(Exception):
-    """Any other failure of an authenticated call (network, 5xx, nonsense)."""
+    """Any other failure of a call (network, 5xx, nonsense), sorted by ``kind``."""
+
+    def __init__(self, kind: FailureKind, detail: str = "", status: int | None = None) -> None:
+        super().__init__(detail or kind.value)
+        self.kind = kind
+        self.status = status
+
+
+def kind_of_error(exc: httpx.HTTPError) -> FailureKind:
+    """What a transport failure means for a person: unreachable, too slow, TLS, or odd."""
+    if isinstance(exc, httpx.TimeoutException):  # also a TLS handshake that never finished
+        return FailureKind.TIMEOUT
+    cause: BaseException | None = exc
+    for _ in range(8):  # httpx → httpcore → ssl: the TLS error sits at the bottom
+        if cause is None:
+            break
+        if isinstance(cause, ssl.SSLError):
+            return FailureKind.TLS
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return FailureKind.INVALID_ADDRESS
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        # Refused, reset, or closed before an answer: nothing usable came back.
+        return FailureKind.UNREACHABLE
+    return FailureKind.PROTOCOL
+
+
+def kind_of_status(status: int) -> FailureKind:
+    """An HTTP status no call expected, as a kind of failure."""
+    if status == 503:
+        return FailureKind.STORE_UNAVAILABLE
+    if status >= 500:
+        return FailureKind.SERVER_ERROR
+    return FailureKind.PROTOCOL
+
+
+def _transport(exc: httpx.HTTPError) -> str:
+    return f"{type(exc).__name__}: {exc}"  # for logs only
 
 
 def _body(response: httpx.Response) -> dict[str, Any]:
@@ -134,7 +175,7 @@ async def login(
     try:
         response = await http.post(ep.url(paths.LOGIN), json=payload)
     except httpx.HTTPError as exc:
-        raise _refused(FailureKind.UNREACHABLE, f"{type(exc).__name__}: {exc}") from None
+        raise _refused(kind_of_error(exc), _transport(exc)) from None
     body = _body(response)
     error = body.get("error")
     if response.status_code == 200:
@@ -145,7 +186,7 @@ async def login(
             displaced = tuple(parse_session(s) for s in body.get("displaced") or ())
             return Grant(token, parse_session(body.get("session")), displaced)
         except (KeyError, ProtocolError) as exc:
-            raise _refused(FailureKind.PROTOCOL, f"bad login answer: {exc}") from None
+            raise _refused(FailureKind.PROTOCOL, f"bad login answer: {exc}", status=200) from None
     if response.status_code == 409 and error == ErrorCode.SESSION_ACTIVE:
         try:
             sessions = tuple(parse_session(s) for s in body.get("sessions") or ())
@@ -156,9 +197,15 @@ async def login(
         raise _refused(FailureKind.INVALID_CREDENTIALS)
     if response.status_code == 429:
         raise _refused(FailureKind.RATE_LIMITED, retry_after=_retry_after(response, body))
-    if response.status_code == 503:
-        raise _refused(FailureKind.STORE_UNAVAILABLE)
-    raise _refused(FailureKind.PROTOCOL, f"HTTP {response.status_code} {error or ''}".strip())
+    if response.status_code == 403 and error == ErrorCode.ACCOUNT_DISABLED:
+        raise _refused(FailureKind.ACCOUNT_DISABLED)
+    if response.status_code in (400, 422) and error in _INPUT_ERRORS:
+        raise _refused(FailureKind.REJECTED_INPUT, str(body.get("field", "")))
+    status = response.status_code
+    raise _refused(kind_of_status(status), f"HTTP {status} {error or ''}".strip(), status=status)
+
+
+_INPUT_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.VALIDATION_FAILED)
 
 
 def _retry_after(response: httpx.Response, body: dict[str, Any]) -> float | None:
@@ -178,14 +225,15 @@ async def _authenticated_get(http: httpx.AsyncClient, url: str, token: str) -> d
     try:
         response = await http.get(url, headers=_auth(token))
     except httpx.HTTPError as exc:
-        raise ApiError(f"{type(exc).__name__}: {exc}") from None
+        raise ApiError(kind_of_error(exc), _transport(exc)) from None
     body = _body(response)
     if response.status_code == 401:
         ending = ending_from_error(body)
         if ending is not None:
             raise SessionEnded(ending)
-    if response.status_code != 200:
-        raise ApiError(f"HTTP {response.status_code} {body.get('error', '')}".strip())
+    if (status := response.status_code) != 200:
+        detail = f"HTTP {status} {body.get('error', '')}".strip()
+        raise ApiError(kind_of_status(status), detail, status)
     return body
 
 
@@ -195,12 +243,34 @@ async def own_sessions(http: httpx.AsyncClient, ep: Endpoints, token: str) -> li
     try:
         return [parse_own_session(s) for s in body.get("sessions") or ()]
     except ProtocolError as exc:
-        raise ApiError(str(exc)) from None
+        raise ApiError(FailureKind.PROTOCOL, str(exc), 200) from None
 
 
 async def logout(http: httpx.AsyncClient, ep: Endpoints, token: str) -> None:
-    """``POST /api/auth/logout``. Best effort: a session that is already over is fine."""
+    """``POST /api/auth/logout``; returns once the server has ended the session.
+
+    A 401 counts as done: the session is over already (or the token is not one
+    the server knows), so there is nothing left to end. Raises :class:`ApiError`
+    when the request did not get through or the server could not act (5xx):
+    the session may still be alive there.
+    """
     try:
-        await http.post(ep.url(paths.LOGOUT), headers=_auth(token))
+        response = await http.post(ep.url(paths.LOGOUT), headers=_auth(token))
     except httpx.HTTPError as exc:
-        raise ApiError(f"{type(exc).__name__}: {exc}") from None
+        raise ApiError(kind_of_error(exc), _transport(exc)) from None
+    if response.status_code >= 500:
+        status = response.status_code
+        raise ApiError(kind_of_status(status), f"HTTP {status}", status)
+
+
+async def healthy(http: httpx.AsyncClient, ep: Endpoints, within: float) -> bool:
+    """True when ``GET /healthz`` answers 200 within ``within`` seconds: the server is back.
+
+    The cheapest question the server answers (no store call). A proxy in front
+    of a dead server answers 502, which is False, as it should be.
+    """
+    try:
+        response = await http.get(ep.url(paths.HEALTHZ), timeout=within)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200

@@ -7,10 +7,17 @@ windows only watch that machine. Guarantees:
   (:mod:`desktop_app.wire`, which reads :mod:`shared`) or a 401 naming an
   ending stops the session; everything else reconnects after a
   :class:`~desktop_app.backoff.Backoff` delay (full jitter, 0.5 s → 30 s).
+- While the server cannot be reached at all, the wait between attempts is cut
+  short by a cheap probe (:mod:`desktop_app.reach`: within about a second of
+  the server answering again), by :meth:`Client.retry_now` ("Retry now", or the
+  OS reporting the network back) and by quitting.
 - After an ending the client holds no token and never signs in by itself:
-  only :meth:`Client.sign_in`, called for a person, does.
+  only :meth:`Client.sign_in` and :meth:`Client.resume`, called for a person,
+  do.
+- A sign-out that cannot reach the server comes back as a
+  :class:`~desktop_app.records.PendingSignOut` for :meth:`Client.deliver`.
 - :meth:`Client.aclose` closes the socket with 1000, signs the session out
-  (best effort, bounded time) and leaves no task behind.
+  (bounded time; or keeps it, for "remember me") and leaves no task behind.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from desktop_app import api
 from desktop_app.api import ApiError, Conflict, Device, Endpoints, LoginRefused, SessionEnded
 from desktop_app.backoff import Backoff
+from desktop_app.reach import PROBE_TIMEOUT, Probe, Woken, pause
+from desktop_app.records import Held, PendingSignOut
 from desktop_app.session import FailureKind, LoginFailure, SessionMachine, State
 from desktop_app.wire import (
     Ending,
@@ -75,10 +84,20 @@ class Client:
         self._socket_task: asyncio.Task[None] | None = None
         self._ws: ClientConnection | None = None
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()  # set by retry_now and by stopping
+        self._unreachable = False  # the last attempt got no answer at all: probe
 
     @property
     def signed_in(self) -> bool:
         return self._token is not None
+
+    @property
+    def held(self) -> Held | None:
+        """The token and where it belongs, while signed in (for "remember me")."""
+        s = self.machine.snapshot
+        if self._token is None or s.server is None or s.username is None:
+            return None
+        return Held(s.server, s.username, self._token)
 
     # -- signing in and out -----------------------------------------------------------
 
@@ -100,10 +119,39 @@ class Client:
         except LoginRefused as exc:
             self.machine.login_failed(exc.failure)
             return False
+        except asyncio.CancelledError:
+            # "Cancel", or quitting. A login request already on its way may still
+            # be admitted by the server; that session is never used and idles out.
+            if self.machine.state is State.LOGGING_IN:
+                self.machine.login_failed(LoginFailure(FailureKind.CANCELLED))
+            raise
         self._ep, self._token = ep, grant.token
         self.machine.admitted(grant.session)
         self._start_socket()
         return True
+
+    def resume(self, server: str, username: str, token: str) -> bool:
+        """Pick up a session kept from an earlier run: open its socket, no password.
+
+        The server decides: a ``hello`` means connected; an ending (the session
+        expired, was displaced, …) ends it as usual. False, and nothing changed,
+        when ``server`` is not a usable address.
+        """
+        try:
+            ep = api.endpoints(server)
+        except ValueError:
+            return False
+        self.machine.resume(username, server)
+        self._ep, self._token = ep, token
+        self._start_socket()
+        return True
+
+    def retry_now(self) -> None:
+        """Reconnect at once and start the backoff over (no-op unless reconnecting)."""
+        if self.machine.state is State.RECONNECTING:
+            self._backoff.reset()
+            self._wake.set()
+            self.machine.connection_lost(0.0, 0)  # "Reconnecting…" while it tries
 
     async def _login(
         self, ep: Endpoints, username: str, password: str, confirm: ConfirmTakeover
@@ -123,25 +171,80 @@ class Client:
             again = LoginFailure(FailureKind.SESSION_ACTIVE, sessions=conflict.sessions)
             raise LoginRefused(again) from None
 
-    async def sign_out(self) -> None:
-        """The person's Sign out: socket closed with 1000, session ended on the server."""
-        token, ep = self._token, self._ep
+    async def sign_out(self) -> PendingSignOut | None:
+        """The person's Sign out: socket closed with 1000, session ended on the server.
+
+        The window returns to the login form either way. When the server could
+        not be told (offline, or it failed), the sign-out comes back to be
+        delivered later; while merely reconnecting it is not even tried here.
+        """
+        token, ep, s = self._token, self._ep, self.machine.snapshot
+        offline = s.state is State.RECONNECTING
         await self._stop_socket()
         self._token = None
+        pending: PendingSignOut | None = None
         if token is not None and ep is not None:
-            try:
-                await asyncio.wait_for(api.logout(self._http, ep, token), LOGOUT_TIMEOUT)
-            except (ApiError, TimeoutError) as exc:
-                # The token is gone from memory either way; the server will let the
-                # session idle out. Not worth a dialog.
-                log.info("sign-out request failed: %s", exc)
+            undelivered = PendingSignOut(
+                s.server or ep.http_base,
+                s.username or "",
+                token,
+                s.session["expires_at"] if s.session else None,
+            )
+            if offline or not await self._logout(ep, token):
+                pending = undelivered
+        if self.machine.snapshot.active:
+            self.machine.signed_out()
+        return pending
+
+    async def leave(self) -> None:
+        """Quit but keep the session on the server ("remember me"): socket closed, no logout."""
+        await self._stop_socket()
+        self._token = None
         if self.machine.snapshot.active:
             self.machine.signed_out()
 
-    async def aclose(self) -> None:
-        """Quit: sign out if signed in, then release the HTTP pool. Safe to call twice."""
-        await self.sign_out()
+    async def aclose(self, *, keep_session: bool = False) -> PendingSignOut | None:
+        """Quit: sign out (or leave, with ``keep_session``), then release the HTTP pool.
+
+        Returns the sign-out that could not be delivered, if any. Safe to call twice.
+        """
+        pending = None
+        if keep_session:
+            await self.leave()
+        else:
+            pending = await self.sign_out()
         await self._http.aclose()
+        return pending
+
+    # -- sign-outs that did not get through ------------------------------------------
+
+    async def _logout(self, ep: Endpoints, token: str) -> bool:
+        try:
+            await asyncio.wait_for(api.logout(self._http, ep, token), LOGOUT_TIMEOUT)
+        except (ApiError, TimeoutError) as exc:
+            log.info("sign-out did not reach the server: %s", exc)
+            return False
+        return True
+
+    async def deliver(self, pending: PendingSignOut, wake: asyncio.Event) -> None:
+        """Send ``pending`` until the server has it; returns only then (cancel to stop).
+
+        Tries at once, then after backoff delays that a probe cuts short when the
+        server could not be reached, and that ``wake`` ends at once.
+        """
+        assert pending.token is not None, "a sign-out without its token cannot be sent"
+        ep = api.endpoints(pending.server)
+        backoff = Backoff()
+        while not await self._logout(ep, pending.token):
+            probe = None if await self._answers(ep) else self._probe(ep)
+            await pause(backoff.next(), wake, probe)
+            wake.clear()
+
+    def _probe(self, ep: Endpoints) -> Probe:
+        return lambda: self._answers(ep)
+
+    async def _answers(self, ep: Endpoints) -> bool:
+        return await api.healthy(self._http, ep, PROBE_TIMEOUT)
 
     # -- other calls ------------------------------------------------------------------
 
@@ -149,7 +252,7 @@ class Client:
         """This account's sessions; a 401 naming an ending ends this session too."""
         token, ep = self._token, self._ep
         if token is None or ep is None:
-            raise ApiError("not signed in")
+            raise ApiError(FailureKind.PROTOCOL, "not signed in")
         try:
             return await api.own_sessions(self._http, ep, token)
         except SessionEnded as exc:
@@ -164,6 +267,8 @@ class Client:
         assert self._token is not None
         assert self._ep is not None
         self._stop.clear()
+        self._wake.clear()
+        self._unreachable = False
         self._backoff.reset()
         self._socket_task = asyncio.get_running_loop().create_task(
             self._socket_loop(self._ep.ws_url, self._token), name="loginguard-socket"
@@ -174,6 +279,7 @@ class Client:
         if task is None or task.done():
             return
         self._stop.set()
+        self._wake.set()
         ws = self._ws
         if ws is not None:
             # The loop sees the 1000 echo, notices _stop and returns on its own.
@@ -200,11 +306,16 @@ class Client:
                 return
             delay = self._backoff.next()
             self.machine.connection_lost(delay, self._backoff.attempt)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), delay)
+            assert self._ep is not None
+            probe = self._probe(self._ep) if self._unreachable else None
+            woken = await pause(delay, self._wake, probe)
+            self._wake.clear()
+            if woken is not Woken.ELAPSED and not self._stop.is_set():
+                log.info("reconnecting early: %s", woken.value)
 
     async def _connection(self, url: str, token: str) -> Ending | None:
         """One socket's life; its ending, or None when the right move is to reconnect."""
+        self._unreachable = False
         try:
             ws = await connect(
                 url,
@@ -222,7 +333,11 @@ class Client:
                     return ending_from_error(parse_json_object(exc.response.body or b""))
             log.info("socket refused: HTTP %s", exc.response.status_code)
             return None
-        except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+        except (OSError, TimeoutError) as exc:
+            log.info("socket failed to open: %s", exc)
+            self._unreachable = True  # no answer at all: worth probing for its return
+            return None
+        except (InvalidHandshake, InvalidURI) as exc:
             log.info("socket failed to open: %s", exc)
             return None
         self._ws = ws
@@ -241,6 +356,8 @@ class Client:
             pass
         finally:
             self._ws = None
+        # No close frame: the network or the server died under us. Probe for its return.
+        self._unreachable = ws.close_code in (None, CloseCode.ABNORMAL)
         # The message carries the details; the close code alone still suffices.
         return announced or ending_from_close(ws.close_code)
 

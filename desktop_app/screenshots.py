@@ -3,9 +3,13 @@
 Nothing is staged: a real ``python -m server --demo`` runs on a free port (or
 ``--server URL`` names one), the real app signs in through its real widgets,
 and a second PC signs in through the API so that the real displaced dialog
-appears. Writes ``login.png``, ``main.png`` and ``displaced.png`` (the login
-window with the dialog over it, as a person sees them). Works on the
-``offscreen`` platform; settings go to a temporary folder, never the user's.
+appears. Writes ``login.png``, ``main.png``, ``displaced.png`` (the login
+window with the dialog over it, as a person sees them), ``tray-menu.png`` (the
+tray icon's menu while signed in) and, when the demo server is our own, stops
+it under the signed-in app and signs out: ``pending-sign-out.png`` (the login
+window with the notice that the sign-out waits for the server). Works on the
+``offscreen`` platform; settings go to a temporary folder and the keychain is
+keyring's null backend, never the user's.
 """
 
 from __future__ import annotations
@@ -19,16 +23,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import qasync
+from keyring.backends.null import Keyring as NullKeyring
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop_app.keychain import Keychain
 from desktop_app.session import State
 from desktop_app.settings import Settings
 from desktop_app.ui.controller import Controller, Options
@@ -49,9 +55,12 @@ async def _until(check: Callable[[], object], what: str, wait: float = 15.0) -> 
         await asyncio.sleep(0.05)
 
 
+Stop = Callable[[], Awaitable[None]]
+
+
 @asynccontextmanager
-async def demo_server() -> AsyncIterator[str]:
-    """A throwaway ``--demo`` server process on a free loopback port."""
+async def demo_server() -> AsyncIterator[tuple[str, Stop | None]]:
+    """A throwaway ``--demo`` server process on a free loopback port, and its stop."""
     port = _free_port()
     env = {**os.environ, "LOGINGUARD_JWT_SECRET": secrets.token_urlsafe(48)}
     # Popen returns at once; waiting is done by polling below, never by blocking.
@@ -75,14 +84,24 @@ async def demo_server() -> AsyncIterator[str]:
                     if time.monotonic() > deadline:
                         raise
                 await asyncio.sleep(0.1)
-        yield url
+
+        async def stop() -> None:
+            proc.terminate()
+            try:
+                await _until(lambda: proc.poll() is not None, "the demo server to stop", 10)
+            except RuntimeError:
+                proc.kill()
+                await _until(lambda: proc.poll() is not None, "the demo server to die", 5)
+
+        yield url, stop
     finally:
-        proc.terminate()
-        try:
-            await _until(lambda: proc.poll() is not None, "the demo server to stop", 10)
-        except RuntimeError:
-            proc.kill()
-            await _until(lambda: proc.poll() is not None, "the demo server to die", 5)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                await _until(lambda: proc.poll() is not None, "the demo server to stop", 10)
+            except RuntimeError:
+                proc.kill()
+                await _until(lambda: proc.poll() is not None, "the demo server to die", 5)
 
 
 def _with_dialog(window: QWidget, dialog: QWidget) -> QPixmap:
@@ -123,11 +142,12 @@ async def render(out: Path, server: str | None, language: str) -> list[Path]:
             raise RuntimeError(f"could not write {path}")
         written.append(path)
 
-    async with demo_server() if server is None else _given(server) as url:
+    async with demo_server() if server is None else _given(server) as (url, stop):
         with tempfile.TemporaryDirectory(prefix="loginguard-shots-") as tmp:
             settings = Settings("screenshots", Path(tmp))
             options = Options(server=url, device_name="PC-1", language=language)
-            c = Controller(settings, options)
+            keychain = Keychain("screenshots", NullKeyring())  # type: ignore[no-untyped-call]
+            c = Controller(settings, options, keychain=keychain, tray_available=lambda: True)
             c.start()
             c.login.resize(460, c.login.sizeHint().height())
             c.main.resize(640, 360)
@@ -152,13 +172,31 @@ async def render(out: Path, server: str | None, language: str) -> list[Path]:
             box = c.ending_box
             assert box is not None
             save(_with_dialog(c.login, box), "displaced")
+            box.done(0)
+            await _until(lambda: c.machine.state is State.LOGGED_OUT, "the dialog to close")
+
+            c.login.password.setText("password1")
+            c.submit()
+            await _until(lambda: c.machine.state is State.CONNECTED, "signing in again")
+            assert c.tray is not None
+            c.tray.menu.adjustSize()
+            await asyncio.sleep(0.2)
+            save(c.tray.menu.grab(), "tray-menu")
+
+            if stop is not None:  # a server we may stop: sign out while it is gone
+                await stop()
+                await _until(lambda: c.machine.state is State.RECONNECTING, "going offline")
+                c.sign_out()
+                await _until(lambda: c.login.notice.isVisible(), "the pending notice")
+                await asyncio.sleep(0.2)
+                save(c.login.grab(), "pending-sign-out")
             await c.quit()
     return written
 
 
 @asynccontextmanager
-async def _given(url: str) -> AsyncIterator[str]:
-    yield url
+async def _given(url: str) -> AsyncIterator[tuple[str, Stop | None]]:
+    yield url, None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,10 +3,11 @@
 ::
 
     logged_out ──begin_login──▶ logging_in ──connected──▶ connected ◀──▶ reconnecting
-        ▲  ▲                        │                         │              │
-        │  └──────login_failed──────┘                         └──────┬───────┘
-        │                                                          ended(reason)
-        │                                                              ▼
+     │  ▲  ▲                        │                         │              ▲  │
+     │  │  └──────login_failed──────┘                         │              │  │
+     └──┼─────────────────────────resume──────────────────────┼──────────────┘  │
+        │                                                     └──ended(reason)──┤
+        │                                                                       ▼
         └────────────acknowledge──────────── displaced / expired / revoked /
                                              logged_out_elsewhere / server_reset /
                                              token_invalid
@@ -14,13 +15,16 @@
 ``signed_out`` (the user's own Sign out, or quitting) leads from any active
 state straight to ``logged_out``. ``begin_login`` is also allowed from an ended
 state, so the login window works while the "you were signed out" dialog is
-still open.
+still open. ``resume`` picks up a session kept from an earlier run ("remember
+me"): there is a token but no socket yet, which is what ``reconnecting`` means,
+so the person sees their signed-in window at once.
 
 Every change, including a new reconnect delay within ``reconnecting``, is
 delivered to every observer as a :class:`Transition`; a change that breaks the
 diagram raises :class:`InvalidTransition` and changes nothing. The machine
-never signs in by itself: only :meth:`SessionMachine.begin_login`, called on a
-person's behalf, leaves ``logged_out``.
+never signs in by itself: only :meth:`SessionMachine.begin_login` and
+:meth:`SessionMachine.resume`, called on a person's behalf (a click, or the
+"remember me" they ticked), leave ``logged_out``.
 """
 
 from __future__ import annotations
@@ -77,7 +81,13 @@ class FailureKind(StrEnum):
     STORE_UNAVAILABLE = "store_unavailable"
     UNREACHABLE = "unreachable"  # no HTTP answer at all
     INVALID_ADDRESS = "invalid_address"  # the server address cannot be used
+    TIMEOUT = "timeout"  # the server took the connection but did not answer in time
+    TLS = "tls"  # the secure connection could not be set up (certificate, TLS version)
+    SERVER_ERROR = "server_error"  # a 5xx other than 503 store_unavailable
+    ACCOUNT_DISABLED = "account_disabled"  # 403: an administrator disabled the account
+    REJECTED_INPUT = "rejected_input"  # 400/422: the server refused the username or PC name
     PROTOCOL = "protocol"  # an answer this client does not understand
+    CANCELLED = "cancelled"  # the person cancelled the sign-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +95,8 @@ class LoginFailure:
     kind: FailureKind
     retry_after: float | None = None  # seconds, for RATE_LIMITED
     sessions: tuple[Session, ...] = ()  # the sessions in the way, for SESSION_ACTIVE
-    detail: str = ""  # for people debugging, never shown as the main message
+    status: int | None = None  # the HTTP status, when there was one (shown as a number)
+    detail: str = ""  # for logs and people debugging; never shown (it is raw English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,11 @@ class SessionMachine:
     def begin_login(self, username: str, server: str) -> None:
         self._require(State.LOGGED_OUT, *ENDED)
         self._set(Snapshot(State.LOGGING_IN, username=username, server=server))
+
+    def resume(self, username: str, server: str) -> None:
+        """A session kept from an earlier run is being picked up; its socket is not open yet."""
+        self._require(State.LOGGED_OUT, *ENDED)
+        self._set(Snapshot(State.RECONNECTING, username=username, server=server))
 
     def login_failed(self, failure: LoginFailure) -> None:
         self._require(State.LOGGING_IN)

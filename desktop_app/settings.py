@@ -2,7 +2,10 @@
 
 Kept: this installation's ``device_id`` (a UUID made on first use), its device
 name, the last server address, the remembered username (only when the person
-ticked "remember") and the language. Never kept: the password or a token.
+ticked "remember"), whether they chose to stay signed in, the language, and a
+sign-out that has not reached the server yet (server, username and expiry).
+Never kept here: the password or a token (tokens go to the OS keychain,
+:mod:`desktop_app.keychain`).
 
 Two profiles on one machine are two PCs as far as the server can tell, which is
 how one person can watch a displacement happen on one screen.
@@ -16,6 +19,8 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+
+from desktop_app.records import PendingSignOut
 
 ORGANIZATION = "LoginGuard"
 DEFAULT_PROFILE = "default"
@@ -102,3 +107,31 @@ class Settings:
     @language.setter
     def language(self, value: str | None) -> None:
         self._put("ui/language", value)
+
+    @property
+    def stay_signed_in(self) -> bool:
+        """The person ticked "Stay signed in on this PC" the last time they signed in."""
+        return self._str("login/stay_signed_in") == "yes"
+
+    @stay_signed_in.setter
+    def stay_signed_in(self, value: bool) -> None:
+        self._put("login/stay_signed_in", "yes" if value else None)
+
+    @property
+    def pending_sign_out(self) -> PendingSignOut | None:
+        """The sign-out not yet delivered, without its token (that is in the keychain)."""
+        server, username = self._str("pending/server"), self._str("pending/username")
+        if server is None or username is None:
+            return None
+        try:
+            expires_at: float | None = float(self._str("pending/expires_at") or "")
+        except ValueError:
+            expires_at = None
+        return PendingSignOut(server, username, None, expires_at)
+
+    @pending_sign_out.setter
+    def pending_sign_out(self, value: PendingSignOut | None) -> None:
+        expires = value.expires_at if value is not None else None
+        self._put("pending/server", value.server if value else None)
+        self._put("pending/username", value.username if value else None)
+        self._put("pending/expires_at", repr(expires) if expires is not None else None)

@@ -12,8 +12,8 @@
         <translation>Loading…</translation>
     </message>
     <message>
-        <source>Could not load the sessions: %1</source>
-        <translation>Could not load the sessions: %1</translation>
+        <source>Could not load the sessions. %1</source>
+        <translation>Could not load the sessions. %1</translation>
     </message>
 </context>
 <context>
@@ -49,6 +49,14 @@
     <message>
         <source>Remember username</source>
         <translation>Remember username</translation>
+    </message>
+    <message>
+        <source>Stay signed in on this PC</source>
+        <translation>Stay signed in on this PC</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>Signing in…</source>
@@ -109,9 +117,37 @@
         <source>Sign out</source>
         <translation>Sign out</translation>
     </message>
+    <message>
+        <source>Retry now</source>
+        <translation>Retry now</translation>
+    </message>
 </context>
 <context>
     <name>Messages</name>
+    <message>
+        <source>less than a minute</source>
+        <translation>less than a minute</translation>
+    </message>
+    <message>
+        <source>about 1 minute</source>
+        <translation>about 1 minute</translation>
+    </message>
+    <message>
+        <source>about %1 minutes</source>
+        <translation>about %1 minutes</translation>
+    </message>
+    <message>
+        <source>about 1 hour</source>
+        <translation>about 1 hour</translation>
+    </message>
+    <message>
+        <source>about %1 hours</source>
+        <translation>about %1 hours</translation>
+    </message>
+    <message>
+        <source>about %1 days</source>
+        <translation>about %1 days</translation>
+    </message>
     <message>
         <source>You were signed out because your account signed in on %1 (%2) at %3.</source>
         <translation>You were signed out because your account signed in on %1 (%2) at %3.</translation>
@@ -157,8 +193,20 @@
         <translation>Not signed in. The other PC stays signed in.</translation>
     </message>
     <message>
-        <source>Too many failed attempts. Try again in %1 s.</source>
-        <translation>Too many failed attempts. Try again in %1 s.</translation>
+        <source>Too many failed attempts. You can try again in %1.</source>
+        <translation>Too many failed attempts. You can try again in %1.</translation>
+    </message>
+    <message>
+        <source>The server ran into a problem (HTTP %1). Try again shortly.</source>
+        <translation>The server ran into a problem (HTTP %1). Try again shortly.</translation>
+    </message>
+    <message>
+        <source>The server gave an answer this app does not understand (HTTP %1). Check the server address.</source>
+        <translation>The server gave an answer this app does not understand (HTTP %1). Check the server address.</translation>
+    </message>
+    <message>
+        <source>The server gave an answer this app does not understand. Check the server address.</source>
+        <translation>The server gave an answer this app does not understand. Check the server address.</translation>
     </message>
     <message>
         <source>Too many failed attempts. Try again later.</source>
@@ -169,16 +217,32 @@
         <translation>The server cannot sign anyone in right now. Try again shortly.</translation>
     </message>
     <message>
+        <source>Sign-in cancelled.</source>
+        <translation>Sign-in cancelled.</translation>
+    </message>
+    <message>
+        <source>This account is disabled. Please contact your administrator.</source>
+        <translation>This account is disabled. Please contact your administrator.</translation>
+    </message>
+    <message>
+        <source>The server did not accept the username or this PC&apos;s name. Check them and try again.</source>
+        <translation>The server did not accept the username or this PC&apos;s name. Check them and try again.</translation>
+    </message>
+    <message>
         <source>Cannot reach the server at %1. Check the address and your network.</source>
         <translation>Cannot reach the server at %1. Check the address and your network.</translation>
     </message>
     <message>
-        <source>“%1” is not a server address. Example: http://127.0.0.1:8000</source>
-        <translation>“%1” is not a server address. Example: http://127.0.0.1:8000</translation>
+        <source>The server at %1 did not answer in time. Check your network, or try again shortly.</source>
+        <translation>The server at %1 did not answer in time. Check your network, or try again shortly.</translation>
     </message>
     <message>
-        <source>The server gave an answer this app does not understand (%1).</source>
-        <translation>The server gave an answer this app does not understand (%1).</translation>
+        <source>A secure connection to %1 could not be set up (a certificate or encryption problem). Check the address, or ask your administrator.</source>
+        <translation>A secure connection to %1 could not be set up (a certificate or encryption problem). Check the address, or ask your administrator.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a server address. Example: http://127.0.0.1:8000</source>
+        <translation>“%1” is not a server address. Example: http://127.0.0.1:8000</translation>
     </message>
     <message>
         <source>Signed out</source>
@@ -206,6 +270,37 @@
     </message>
 </context>
 <context>
+    <name>Notices</name>
+    <message>
+        <source>Your sign-out has not reached the server at %1 yet. LoginGuard sends it as soon as the server answers.</source>
+        <translation>Your sign-out has not reached the server at %1 yet. LoginGuard sends it as soon as the server answers.</translation>
+    </message>
+    <message>
+        <source>Keep LoginGuard open until then: without a usable keychain this PC cannot keep it after you quit.</source>
+        <translation>Keep LoginGuard open until then: without a usable keychain this PC cannot keep it after you quit.</translation>
+    </message>
+    <message>
+        <source>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself when it expires.</source>
+        <translation>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself when it expires.</translation>
+    </message>
+    <message>
+        <source>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself by %2 at the latest.</source>
+        <translation>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself by %2 at the latest.</translation>
+    </message>
+    <message>
+        <source>Your sign-out has reached the server.</source>
+        <translation>Your sign-out has reached the server.</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s keychain could not be read, so you were not signed in automatically.</source>
+        <translation>This PC&apos;s keychain could not be read, so you were not signed in automatically.</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s keychain could not be used, so you will have to sign in again after LoginGuard is closed.</source>
+        <translation>This PC&apos;s keychain could not be used, so you will have to sign in again after LoginGuard is closed.</translation>
+    </message>
+</context>
+<context>
     <name>SessionsView</name>
     <message>
         <source>This PC</source>
@@ -230,6 +325,49 @@
     <message>
         <source>Signed in</source>
         <translation>Signed in</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Signed out</source>
+        <translation>Signed out</translation>
+    </message>
+    <message>
+        <source>Your account signed in on another PC. Open LoginGuard for details.</source>
+        <translation>Your account signed in on another PC. Open LoginGuard for details.</translation>
+    </message>
+    <message>
+        <source>LoginGuard is still running</source>
+        <translation>LoginGuard is still running</translation>
+    </message>
+    <message>
+        <source>You stay signed in. Use Quit in this icon&apos;s menu to close LoginGuard.</source>
+        <translation>You stay signed in. Use Quit in this icon&apos;s menu to close LoginGuard.</translation>
+    </message>
+    <message>
+        <source>LoginGuard — connected</source>
+        <translation>LoginGuard — connected</translation>
+    </message>
+    <message>
+        <source>LoginGuard — offline</source>
+        <translation>LoginGuard — offline</translation>
+    </message>
+    <message>
+        <source>LoginGuard — signed out</source>
+        <translation>LoginGuard — signed out</translation>
+    </message>
+    <message>
+        <source>Open LoginGuard</source>
+        <translation>Open LoginGuard</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
     </message>
 </context>
 </TS>

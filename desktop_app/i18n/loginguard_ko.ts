@@ -12,8 +12,8 @@
         <translation>불러오는 중…</translation>
     </message>
     <message>
-        <source>Could not load the sessions: %1</source>
-        <translation>세션 목록을 불러오지 못했습니다: %1</translation>
+        <source>Could not load the sessions. %1</source>
+        <translation>세션 목록을 불러오지 못했습니다. %1</translation>
     </message>
 </context>
 <context>
@@ -49,6 +49,14 @@
     <message>
         <source>Remember username</source>
         <translation>사용자 이름 기억하기</translation>
+    </message>
+    <message>
+        <source>Stay signed in on this PC</source>
+        <translation>이 PC에서 로그인 상태 유지</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
     </message>
     <message>
         <source>Signing in…</source>
@@ -109,9 +117,37 @@
         <source>Sign out</source>
         <translation>로그아웃</translation>
     </message>
+    <message>
+        <source>Retry now</source>
+        <translation>지금 다시 시도</translation>
+    </message>
 </context>
 <context>
     <name>Messages</name>
+    <message>
+        <source>less than a minute</source>
+        <translation>1분 미만</translation>
+    </message>
+    <message>
+        <source>about 1 minute</source>
+        <translation>약 1분</translation>
+    </message>
+    <message>
+        <source>about %1 minutes</source>
+        <translation>약 %1분</translation>
+    </message>
+    <message>
+        <source>about 1 hour</source>
+        <translation>약 1시간</translation>
+    </message>
+    <message>
+        <source>about %1 hours</source>
+        <translation>약 %1시간</translation>
+    </message>
+    <message>
+        <source>about %1 days</source>
+        <translation>약 %1일</translation>
+    </message>
     <message>
         <source>You were signed out because your account signed in on %1 (%2) at %3.</source>
         <translation>%3에 %1(%2)에서 같은 계정으로 로그인하여 이 PC에서 로그아웃되었습니다.</translation>
@@ -157,8 +193,20 @@
         <translation>로그인하지 않았습니다. 다른 PC는 계속 로그인된 상태입니다.</translation>
     </message>
     <message>
-        <source>Too many failed attempts. Try again in %1 s.</source>
-        <translation>로그인 실패가 너무 많습니다. %1초 후에 다시 시도하세요.</translation>
+        <source>Too many failed attempts. You can try again in %1.</source>
+        <translation>로그인 실패가 너무 많습니다. 다시 시도할 수 있을 때까지 남은 시간: %1.</translation>
+    </message>
+    <message>
+        <source>The server ran into a problem (HTTP %1). Try again shortly.</source>
+        <translation>서버에 문제가 발생했습니다(HTTP %1). 잠시 후 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>The server gave an answer this app does not understand (HTTP %1). Check the server address.</source>
+        <translation>서버가 이 앱이 이해할 수 없는 응답을 보냈습니다(HTTP %1). 서버 주소를 확인하세요.</translation>
+    </message>
+    <message>
+        <source>The server gave an answer this app does not understand. Check the server address.</source>
+        <translation>서버가 이 앱이 이해할 수 없는 응답을 보냈습니다. 서버 주소를 확인하세요.</translation>
     </message>
     <message>
         <source>Too many failed attempts. Try again later.</source>
@@ -169,16 +217,32 @@
         <translation>지금은 서버에서 로그인을 처리할 수 없습니다. 잠시 후 다시 시도하세요.</translation>
     </message>
     <message>
+        <source>Sign-in cancelled.</source>
+        <translation>로그인을 취소했습니다.</translation>
+    </message>
+    <message>
+        <source>This account is disabled. Please contact your administrator.</source>
+        <translation>이 계정은 비활성화되어 있습니다. 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <source>The server did not accept the username or this PC&apos;s name. Check them and try again.</source>
+        <translation>서버가 사용자 이름 또는 이 PC의 이름을 받아들이지 않았습니다. 확인한 후 다시 시도하세요.</translation>
+    </message>
+    <message>
         <source>Cannot reach the server at %1. Check the address and your network.</source>
         <translation>%1 서버에 연결할 수 없습니다. 주소와 네트워크를 확인하세요.</translation>
     </message>
     <message>
-        <source>“%1” is not a server address. Example: http://127.0.0.1:8000</source>
-        <translation>“%1”은(는) 서버 주소가 아닙니다. 예: http://127.0.0.1:8000</translation>
+        <source>The server at %1 did not answer in time. Check your network, or try again shortly.</source>
+        <translation>%1 서버가 제시간에 응답하지 않았습니다. 네트워크를 확인하거나 잠시 후 다시 시도하세요.</translation>
     </message>
     <message>
-        <source>The server gave an answer this app does not understand (%1).</source>
-        <translation>서버가 이 앱이 이해할 수 없는 응답을 보냈습니다(%1).</translation>
+        <source>A secure connection to %1 could not be set up (a certificate or encryption problem). Check the address, or ask your administrator.</source>
+        <translation>%1 서버와 보안 연결을 설정하지 못했습니다(인증서 또는 암호화 문제). 주소를 확인하거나 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <source>“%1” is not a server address. Example: http://127.0.0.1:8000</source>
+        <translation>“%1”은(는) 서버 주소가 아닙니다. 예: http://127.0.0.1:8000</translation>
     </message>
     <message>
         <source>Signed out</source>
@@ -206,6 +270,37 @@
     </message>
 </context>
 <context>
+    <name>Notices</name>
+    <message>
+        <source>Your sign-out has not reached the server at %1 yet. LoginGuard sends it as soon as the server answers.</source>
+        <translation>로그아웃 요청이 아직 %1 서버에 전달되지 않았습니다. 서버가 응답하는 즉시 LoginGuard가 보냅니다.</translation>
+    </message>
+    <message>
+        <source>Keep LoginGuard open until then: without a usable keychain this PC cannot keep it after you quit.</source>
+        <translation>그때까지 LoginGuard를 종료하지 마세요. 이 PC에는 사용할 수 있는 키체인이 없어 종료하면 요청을 보관할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself when it expires.</source>
+        <translation>지난번 로그아웃 요청이 %1 서버에 전달되지 못했고, 이 PC에는 그 요청을 보관할 키체인이 없었습니다. 해당 세션은 만료되면 자동으로 끝납니다.</translation>
+    </message>
+    <message>
+        <source>Your last sign-out never reached the server at %1, and this PC had no usable keychain to keep it. That session ends by itself by %2 at the latest.</source>
+        <translation>지난번 로그아웃 요청이 %1 서버에 전달되지 못했고, 이 PC에는 그 요청을 보관할 키체인이 없었습니다. 해당 세션은 늦어도 %2에 자동으로 끝납니다.</translation>
+    </message>
+    <message>
+        <source>Your sign-out has reached the server.</source>
+        <translation>로그아웃 요청이 서버에 전달되었습니다.</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s keychain could not be read, so you were not signed in automatically.</source>
+        <translation>이 PC의 키체인을 읽을 수 없어 자동으로 로그인하지 못했습니다.</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s keychain could not be used, so you will have to sign in again after LoginGuard is closed.</source>
+        <translation>이 PC의 키체인을 사용할 수 없어 LoginGuard를 닫은 뒤에는 다시 로그인해야 합니다.</translation>
+    </message>
+</context>
+<context>
     <name>SessionsView</name>
     <message>
         <source>This PC</source>
@@ -230,6 +325,49 @@
     <message>
         <source>Signed in</source>
         <translation>로그인 시각</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Signed out</source>
+        <translation>로그아웃됨</translation>
+    </message>
+    <message>
+        <source>Your account signed in on another PC. Open LoginGuard for details.</source>
+        <translation>다른 PC에서 같은 계정으로 로그인했습니다. 자세한 내용은 LoginGuard를 열어 확인하세요.</translation>
+    </message>
+    <message>
+        <source>LoginGuard is still running</source>
+        <translation>LoginGuard가 계속 실행 중입니다</translation>
+    </message>
+    <message>
+        <source>You stay signed in. Use Quit in this icon&apos;s menu to close LoginGuard.</source>
+        <translation>로그인 상태가 유지됩니다. LoginGuard를 끝내려면 이 아이콘 메뉴에서 종료를 선택하세요.</translation>
+    </message>
+    <message>
+        <source>LoginGuard — connected</source>
+        <translation>LoginGuard — 연결됨</translation>
+    </message>
+    <message>
+        <source>LoginGuard — offline</source>
+        <translation>LoginGuard — 오프라인</translation>
+    </message>
+    <message>
+        <source>LoginGuard — signed out</source>
+        <translation>LoginGuard — 로그아웃됨</translation>
+    </message>
+    <message>
+        <source>Open LoginGuard</source>
+        <translation>LoginGuard 열기</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>로그아웃</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>종료</translation>
     </message>
 </context>
 </TS>

@@ -1,10 +1,13 @@
 """Glue between the windows and the client: clicks become client calls, session
 transitions become window changes. The only Qt module that knows about asyncio.
 
-Guarantees: the app signs in only when the person asks (or once at start-up
-for automation), so a displaced PC never signs back in by itself; no dialog is
-run with ``exec()``; :meth:`Controller.quit` cancels every task it started,
-closes the socket with 1000 and only then resolves :attr:`Controller.closed`.
+Guarantees: the app signs in only when the person asks (a click, the "stay
+signed in" they ticked, or once at start-up for automation), so a displaced
+PC never signs back in by itself; no dialog is run with ``exec()``;
+:meth:`Controller.quit` cancels every task it started, closes the socket with
+1000 and only then resolves :attr:`Controller.closed`. Every ending deletes a
+remembered session from the keychain; a sign-out the server did not get is
+kept and sent later (:mod:`desktop_app.ui.outbox`).
 """
 
 from __future__ import annotations
@@ -12,30 +15,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from desktop_app.api import ApiError, Device, SessionEnded
 from desktop_app.backoff import Backoff
 from desktop_app.client import Client
 from desktop_app.i18n import Translations, system_language
-from desktop_app.session import SessionMachine, State, Transition, log_line
+from desktop_app.keeper import Keeper
+from desktop_app.keychain import Keychain
+from desktop_app.session import (
+    FailureKind,
+    LoginFailure,
+    SessionMachine,
+    State,
+    Transition,
+    log_line,
+)
 from desktop_app.settings import Settings
 from desktop_app.ui.bridge import SessionSignals
-from desktop_app.ui.dialogs import (
-    TakeoverQuestion,
+from desktop_app.ui.dialogs import TakeoverQuestion, open_ending
+from desktop_app.ui.login import LoginWindow
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.network import NetworkWatch
+from desktop_app.ui.outbox import Outbox
+from desktop_app.ui.tray import Tray
+from desktop_app.ui.wording import (
     ending_message,
     failure_message,
     fill,
-    open_ending,
+    keychain_notice,
     translate,
 )
-from desktop_app.ui.login import LoginWindow
-from desktop_app.ui.main_window import MainWindow
 from shared.messages import Session
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -54,14 +69,23 @@ class Options:
 
 
 class Controller(QObject):
-    """One app instance: a session machine, its client, the two windows and the dialogs.
+    """One app instance: a session machine, its client, the windows, tray and dialogs.
 
     Needs a running asyncio loop (qasync's, inside the QApplication). The
-    windows are created hidden; :meth:`start` shows the login window.
+    windows are created hidden; :meth:`start` shows the right one. Injectable
+    for tests: the backoff, the keychain, whether a system tray exists, and
+    whether to load Qt's network information backend.
     """
 
     def __init__(
-        self, settings: Settings, options: Options | None = None, *, backoff: Backoff | None = None
+        self,
+        settings: Settings,
+        options: Options | None = None,
+        *,
+        backoff: Backoff | None = None,
+        keychain: Keychain | None = None,
+        tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable,
+        watch_network: bool = True,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -70,6 +94,7 @@ class Controller(QObject):
         self.machine.subscribe(_log_transition)
         name = options.device_name or settings.device_name
         self.client = Client(self.machine, Device(settings.device_id, name), backoff=backoff)
+        self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
         # Before any widget exists, so every window is born in the right language.
         self.translations = Translations()
@@ -77,39 +102,72 @@ class Controller(QObject):
         self.translations.use(language)
         self.login = LoginWindow()
         self.main = MainWindow()
+        self.tray = Tray() if tray_available() else None
+        self.network = NetworkWatch(load=watch_network)
+        self.outbox = Outbox(self.client, self.keeper, self.login, self._spawn)
         self.ending_box: QMessageBox | None = None
         self._ending_state: State | None = None
         self.question: TakeoverQuestion | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._signing_in: asyncio.Task[None] | None = None
         self._quitting: asyncio.Task[None] | None = None
+        self._told_keychain = False
 
         self.signals.changed.connect(self.main.on_transition)
         self.signals.changed.connect(self._on_transition)
         self.login.submitted.connect(self.submit)
+        self.login.cancel_requested.connect(self.cancel_sign_in)
         self.login.language_chosen.connect(self.choose_language)
         self.login.close_requested.connect(self.request_quit)
-        self.main.close_requested.connect(self.request_quit)
+        self.main.close_requested.connect(self.close_main)
         self.main.sign_out_requested.connect(self.sign_out)
+        self.main.retry_requested.connect(self.retry_now)
         self.main.sessions.refresh_requested.connect(self.refresh_sessions)
+        self.network.back_online.connect(self.retry_now)
+        if self.tray is not None:
+            self.signals.changed.connect(self.tray.on_transition)
+            self.tray.open_requested.connect(self.open_window)
+            self.tray.sign_out_requested.connect(self.sign_out)
+            self.tray.quit_requested.connect(self.request_quit)
 
     # -- start ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Show the login window; with automation credentials, sign in once."""
+        """Show the login window, or resume a remembered session; automation signs in once."""
         self.login.set_language(self.translations.language)
         remembered = self.settings.username
         self.login.server.setText(self.options.server or self.settings.server or DEFAULT_SERVER)
         self.login.username.setText(self.options.username or remembered or "")
         self.login.remember.setChecked(remembered is not None)
+        self.login.stay.setChecked(self.settings.stay_signed_in)
         self.login.device_name.setText(self.client.device.device_name)
         self._title_windows()
-        self.login.show()
-        (self.login.password if self.login.username.text() else self.login.username).setFocus()
+        if self.tray is not None:
+            self.tray.show()
+        self.outbox.resume_at_start()
         if self.options.username and self.options.password:
+            self.login.show()
             self.login.password.setText(self.options.password)
             self.options = replace(self.options, password=None)  # once, and not kept
             self.submit()
+        elif not self._resume():
+            self.login.show()
+            (self.login.password if self.login.username.text() else self.login.username).setFocus()
+
+    def _resume(self) -> bool:
+        """Pick up the session "stay signed in" kept; True when one is being resumed."""
+        held = self.keeper.remembered()
+        if held is None:
+            if self.keeper.unreadable:
+                self._tell_keychain(reading=True)
+            return False
+        if not self.client.resume(held.server, held.username, held.token):
+            self.keeper.forget()
+            return False
+        self.login.server.setText(held.server)
+        self.login.username.setText(held.username)
+        return True
 
     # -- the person's requests ----------------------------------------------------------
 
@@ -118,14 +176,22 @@ class Controller(QObject):
             return
         server = self.login.server.text().strip()
         username = self.login.username.text().strip()
-        password = self.login.take_password()
+        # Left in the field until the server has judged it: a network error must
+        # not make the person type it again (cleared on success or a wrong password).
+        password = self.login.password.text()
         if not username or not password:
             self.login.show_message(
                 lambda: translate("Controller", "Enter your username and password."), error=True
             )
             return
         self._use_device_name(self.login.device_name.text().strip())
-        self._spawn(self._sign_in(server, username, password))
+        self._signing_in = self._spawn(self._sign_in(server, username, password))
+
+    def cancel_sign_in(self) -> None:
+        """Stop a sign-in that is waiting for the server; the form keeps what was typed."""
+        task = self._signing_in
+        if task is not None and not task.done() and self.machine.state is State.LOGGING_IN:
+            task.cancel()
 
     def _use_device_name(self, name: str) -> None:
         if not name or name == self.client.device.device_name:
@@ -139,9 +205,29 @@ class Controller(QObject):
             window.set_device_label(self.client.device.device_name)
 
     async def _sign_in(self, server: str, username: str, password: str) -> None:
-        if await self.client.sign_in(server, username, password, self._confirm_takeover):
-            self.settings.server = server
-            self.settings.username = username if self.login.remember.isChecked() else None
+        stay = self.login.stay.isChecked()
+        if not await self.client.sign_in(server, username, password, self._confirm_takeover):
+            return
+        self.settings.server = server
+        self.settings.username = username if self.login.remember.isChecked() else None
+        held = self.client.held
+        if not stay or held is None:
+            self.keeper.forget()
+            self.settings.stay_signed_in = False
+        elif self.keeper.keep(held):
+            self.settings.stay_signed_in = True
+        else:
+            self.settings.stay_signed_in = False
+            self.login.stay.setChecked(False)
+            self._tell_keychain(reading=False)
+
+    def _tell_keychain(self, *, reading: bool) -> None:
+        """Once per run: the keychain would not keep (or give back) the session."""
+        if self._told_keychain:
+            return
+        self._told_keychain = True
+        window = self.login if reading else self.main
+        window.show_notice(lambda: keychain_notice(reading))
 
     async def _confirm_takeover(self, sessions: tuple[Session, ...]) -> bool:
         self.question = TakeoverQuestion(self.login, sessions)
@@ -153,7 +239,18 @@ class Controller(QObject):
     def sign_out(self) -> None:
         if self.machine.snapshot.active and self._quitting is None:
             self.main.sign_out.setEnabled(False)
-            self._spawn(self.client.sign_out())
+            self.keeper.forget()
+            self._spawn(self._sign_out())
+
+    async def _sign_out(self) -> None:
+        pending = await self.client.sign_out()
+        if pending is not None:
+            self.outbox.put(pending)
+
+    def retry_now(self) -> None:
+        """Reconnect (and resend a pending sign-out) at once: a click, or the network is back."""
+        self.client.retry_now()
+        self.outbox.wake()
 
     def refresh_sessions(self) -> None:
         if self.client.signed_in:
@@ -167,9 +264,13 @@ class Controller(QObject):
         except SessionEnded:
             return  # the machine has moved to the ended state; the dialog says why
         except ApiError as exc:
-            detail = str(exc)
+            failure = LoginFailure(exc.kind, status=exc.status)
+            server = self.machine.snapshot.server or ""
             view.show_status(
-                lambda: fill(translate("Controller", "Could not load the sessions: %1"), detail)
+                lambda: fill(
+                    translate("Controller", "Could not load the sessions. %1"),
+                    failure_message(failure, server),
+                )
             )
             return
         view.show_sessions(rows)
@@ -177,6 +278,23 @@ class Controller(QObject):
     def choose_language(self, language: str) -> None:
         self.translations.use(language)
         self.settings.language = self.translations.language
+        if self.tray is not None:
+            self.tray.retranslate()
+
+    def open_window(self) -> None:
+        """Bring the window that fits the session to the front (the tray's Open)."""
+        window = self.main if self.machine.snapshot.active else self.login
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def close_main(self) -> None:
+        """The main window's close button: to the tray when staying signed in, else quit."""
+        if self.tray is not None and self.keeper.remembering and self.machine.snapshot.active:
+            self.main.hide()
+            self.tray.hidden_to_tray()
+        else:
+            self.request_quit()
 
     # -- what the session does ------------------------------------------------------------
 
@@ -185,8 +303,12 @@ class Controller(QObject):
         if s.state is State.LOGGING_IN and s.session is None:
             self._close_ending()
             self.login.set_busy(True)
-        elif s.active:  # admitted, connected or reconnecting: the main window's turn
-            if not self.main.isVisible():
+        elif s.active:  # admitted, connected, reconnecting or resumed: the main window's turn
+            self.login.password.clear()
+            old = transition.old
+            # Only on the way in: a window hidden to the tray stays hidden on a reconnect.
+            if not old.active or (old.state is State.LOGGING_IN and old.session is None):
+                self._close_ending()
                 self.main.sign_out.setEnabled(True)
                 self.main.show()
                 self.login.hide()
@@ -194,6 +316,7 @@ class Controller(QObject):
             if s.state is State.CONNECTED and transition.state_changed:
                 self.refresh_sessions()
         elif s.ended:
+            self.keeper.forget()
             self._show_login()
             # Also under the form, so the reason is still there after the box is closed.
             self.login.show_message(lambda: ending_message(s))
@@ -201,17 +324,21 @@ class Controller(QObject):
         else:  # logged out: signed out, failed sign-in, or an ending acknowledged
             self._show_login()
             failure, server = s.failure, s.server or ""
+            if failure is not None and failure.kind is FailureKind.INVALID_CREDENTIALS:
+                self.login.password.clear()
             if failure is not None:
-                self.login.show_message(lambda: failure_message(failure, server), error=True)
+                error = failure.kind is not FailureKind.CANCELLED
+                self.login.show_message(lambda: failure_message(failure, server), error=error)
 
     def _show_login(self) -> None:
         self.main.hide()
         self.main.sessions.clear()
+        self.main.show_notice(None)
         self.login.set_busy(False)
         self.login.show()
         self.login.raise_()
         self.login.activateWindow()
-        self.login.password.setFocus()
+        (self.login.password if self.login.username.text() else self.login.username).setFocus()
 
     def _open_ending(self) -> None:
         self._close_ending()
@@ -238,10 +365,11 @@ class Controller(QObject):
 
     # -- tasks and quitting ------------------------------------------------------------
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -264,10 +392,18 @@ class Controller(QObject):
         if self.question is not None:
             self.question.cancel()
         await _cancel_all(list(self._tasks))
-        await self.client.aclose()
+        # Staying signed in means the session outlives the app: close the socket,
+        # keep the token, send no logout.
+        keep = self.keeper.remembering and self.client.signed_in
+        pending = await self.client.aclose(keep_session=keep)
+        if pending is not None:
+            self.outbox.put(pending, send=False)  # the next start sends it
         self._close_ending()
         self.main.hide()
         self.login.hide()
+        if self.tray is not None:
+            self.tray.hide()
+        self.network.detach()
         self.signals.detach()
         if not self.closed.done():
             self.closed.set_result(None)

@@ -1,6 +1,8 @@
-"""The login window: server, username, password, "remember username", this PC's
-name and the language. It only collects input and shows what the controller
-tells it; signing in happens elsewhere."""
+"""The login window: server, username, password, "remember username", "stay
+signed in on this PC", this PC's name and the language; a Cancel button while
+a sign-in is under way, and a notice line (a sign-out still on its way to the
+server). It only collects input and shows what the controller tells it;
+signing in happens elsewhere."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -26,6 +29,7 @@ class LoginWindow(TopLevel, QWidget):
     """Emits ``submitted`` when the person asks to sign in; never blocks."""
 
     submitted = Signal()
+    cancel_requested = Signal()
     language_chosen = Signal(str)
     close_requested = Signal()
 
@@ -44,6 +48,7 @@ class LoginWindow(TopLevel, QWidget):
         self.password = named("password", QLineEdit())
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember = named("remember", QCheckBox())
+        self.stay = named("staySignedIn", QCheckBox())
         self.device_name = named("deviceName", QLineEdit())
         self.language = named("language", QComboBox())
         for code in LANGUAGES:
@@ -51,8 +56,13 @@ class LoginWindow(TopLevel, QWidget):
         self.message = named("message", plain.label())  # may name the other PC
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice = named("notice", plain.label())  # names the server
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
         self.sign_in = named("signIn", QPushButton())
         self.sign_in.setDefault(True)
+        self.cancel = named("cancel", QPushButton())
+        self.cancel.setVisible(False)
 
         self._labels = {
             name: plain.label() for name in ("server", "username", "password", "device")
@@ -62,6 +72,7 @@ class LoginWindow(TopLevel, QWidget):
         form.addRow(self._labels["username"], self.username)
         form.addRow(self._labels["password"], self.password)
         form.addRow(plain.label(), self.remember)  # a str here would make an AutoText label
+        form.addRow(plain.label(), self.stay)
         form.addRow(self._labels["device"], self.device_name)
         self._language_label = plain.label()
         form.addRow(self._language_label, self.language)
@@ -73,15 +84,22 @@ class LoginWindow(TopLevel, QWidget):
         layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self.sign_in)
+        layout.addWidget(self.notice)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_in, 1)
+        buttons.addWidget(self.cancel)
+        layout.addLayout(buttons)
         self.sign_in.setMinimumHeight(32)
+        self.cancel.setMinimumHeight(32)
 
         self.sign_in.clicked.connect(self._submit)
+        self.cancel.clicked.connect(self.cancel_requested)
         for field in (self.server, self.username, self.password):
             field.returnPressed.connect(self._submit)
         self.language.activated.connect(self._language_activated)
         self._busy = False
         self._message: Callable[[], str] | None = None
+        self._notice: Callable[[], str] | None = None
         self.retranslate()
 
     # -- what the controller calls --------------------------------------------------------
@@ -97,7 +115,9 @@ class LoginWindow(TopLevel, QWidget):
         for widget in (self.server, self.username, self.password, self.device_name):
             widget.setReadOnly(busy)
         self.sign_in.setEnabled(not busy)
-        self.language.setEnabled(not busy)
+        self.cancel.setVisible(busy)
+        for box in (self.language, self.remember, self.stay):
+            box.setEnabled(not busy)
         self._retranslate_button()
         if busy:
             self.show_message(None)
@@ -113,11 +133,15 @@ class LoginWindow(TopLevel, QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def take_password(self) -> str:
-        """The typed password, cleared from the field as it is handed over."""
-        value = self.password.text()
-        self.password.clear()
-        return value
+    def show_notice(self, text: Callable[[], str] | None) -> None:
+        """A second line, independent of the message: ``text()`` again after a language switch."""
+        self._notice = text
+        self._render_notice()
+
+    def _render_notice(self) -> None:
+        text = self._notice() if self._notice is not None else ""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # -- Qt plumbing ---------------------------------------------------------------------
 
@@ -137,9 +161,12 @@ class LoginWindow(TopLevel, QWidget):
         self._labels["device"].setText(self.tr("This PC's name"))
         self._language_label.setText(self.tr("Language"))
         self.remember.setText(self.tr("Remember username"))
+        self.stay.setText(self.tr("Stay signed in on this PC"))
+        self.cancel.setText(self.tr("Cancel"))
         self.server.setPlaceholderText("http://127.0.0.1:8000")
         self._retranslate_button()
         self._render_message()
+        self._render_notice()
 
     def _retranslate_button(self) -> None:
         self.sign_in.setText(self.tr("Signing in…") if self._busy else self.tr("Sign in"))

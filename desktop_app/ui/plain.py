@@ -8,7 +8,8 @@ live link. Every label and message box the app creates comes from here, with
 ``Qt.TextFormat.PlainText``, whatever its text: no call site has to decide.
 
 Not covered: markup interpreted elsewhere. Tool tips and What's This texts
-guess rich text too; the app sets none, and ``tests/desktop/ui/test_plain_text.py``
+guess rich text too; the app sets one, the tray icon's, which holds only its
+own translated words (never a name from the server), and ``tests/desktop/ui/test_plain_text.py``
 fails if a module starts to, or creates a QLabel / QMessageBox by hand, or lets
 a QFormLayout create a label from a string. Window titles, buttons, line edits
 and table cells are plain in Qt already.

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui import named, plain
-from desktop_app.ui.dialogs import when
+from desktop_app.ui.wording import when
 from desktop_app.wire import OwnSession
 
 

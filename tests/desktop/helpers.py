@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -65,3 +70,58 @@ async def in_thread(fn: Callable[[], object], wait: float = 30.0) -> None:
     await eventually(lambda: not thread.is_alive(), wait, f"{fn} to finish")
     if errors:
         raise errors[0]
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """A real listener that accepts connections and never answers: a hung server."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # kept open, unanswered, until the block ends
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for writer in held:
+            writer.transport.abort()
+        server.close()
+        await server.wait_closed()
+
+
+def patient_backoff() -> Backoff:
+    """Exactly 30 s before every retry: whatever reconnects sooner is not the backoff."""
+    return Backoff(base=30, cap=30, uniform=lambda low, high: high)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate and key for 127.0.0.1 (openssl, about 0.1 s)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@asynccontextmanager
+async def tls_listener(folder: Path) -> AsyncIterator[str]:
+    """A real TLS listener with a self-signed certificate no client trusts."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed(folder))
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0, ssl=context)
+    try:
+        yield f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()

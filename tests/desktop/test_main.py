@@ -58,6 +58,8 @@ async def launch(tmp_path: Path) -> AsyncIterator[Callable[..., asyncio.Future[A
             "QT_QPA_PLATFORM": "offscreen",
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            # Never the tester's own keychain (these runs do not opt in, but to be sure).
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
         if password is not None:
             env["LOGINGUARD_PASSWORD"] = password

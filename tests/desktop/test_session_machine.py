@@ -208,3 +208,23 @@ def test_log_line_names_the_state_and_for_a_displacement_the_device() -> None:
     assert "ip=10.0.0.2" in line
     assert "at=2023-11-14T22:13:20+00:00" in line
     assert "\n" not in line
+
+
+def test_resume_picks_up_a_kept_session_as_reconnecting() -> None:
+    """resume (from logged_out or an ended state) holds a token without a socket yet."""
+    m = SessionMachine()
+    m.resume("user1", "http://s")
+    assert (m.state, m.snapshot.username, m.snapshot.server) == (
+        State.RECONNECTING,
+        "user1",
+        "http://s",
+    )
+    assert m.snapshot.session is None
+    assert m.snapshot.active
+    m.connected(SESSION)
+    assert m.state is State.CONNECTED
+    with pytest.raises(InvalidTransition):
+        m.resume("user1", "http://s")
+    m.ended(EndReason.DISPLACED, BY)
+    m.resume("user1", "http://s")
+    assert (m.state, m.snapshot.by, m.snapshot.reason) == (State.RECONNECTING, None, None)

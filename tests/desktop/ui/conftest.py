@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 import qasync
+from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from desktop_app.backoff import Backoff
+from desktop_app.keychain import Keychain
 from desktop_app.session import State
 from desktop_app.settings import Settings
 from desktop_app.ui.controller import Controller, Options
 from tests.desktop.helpers import Recorder, eventually, quick_backoff
+from tests.desktop.keyrings import MemoryKeyring
 
 _app: QApplication | None = None
 
@@ -74,6 +79,16 @@ def _isolated_cache(
 ) -> None:
     """Compiled translations go to a temporary cache, not the tester's home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test gets an empty in-memory keychain: the tester's own is never touched."""
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
 
 
 class App:
@@ -142,10 +157,25 @@ def apps(tmp_path: Path) -> Apps:
     async def block() -> AsyncIterator[Launch]:
         launched: list[App] = []
 
-        def launch(device: str = "PC-1", language: str = "en", **options: str) -> App:
+        def launch(
+            device: str = "PC-1",
+            language: str = "en",
+            *,
+            tray: bool = False,
+            ring: KeyringBackend | None = None,
+            backoff: Backoff | None = None,
+            **options: str,
+        ) -> App:
             settings = Settings(device, tmp_path / "config")
             opts = Options(device_name=device, language=language, **options)
-            controller = Controller(settings, opts, backoff=quick_backoff())
+            controller = Controller(
+                settings,
+                opts,
+                backoff=backoff or quick_backoff(),
+                keychain=Keychain(device, ring),
+                tray_available=lambda: tray,
+                watch_network=False,
+            )
             controller.start()
             app = App(controller)
             launched.append(app)
@@ -159,6 +189,8 @@ def apps(tmp_path: Path) -> Apps:
             for app in launched:
                 for widget in (app.c.login, app.c.main):
                     widget.deleteLater()
+                if app.c.tray is not None:
+                    app.c.tray.menu.deleteLater()
         leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         assert leftover == [], leftover
 

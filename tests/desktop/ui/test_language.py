@@ -20,6 +20,7 @@ from desktop_app.session import Snapshot, State
 from desktop_app.ui.dialogs import open_ending
 from shared.reasons import EndReason
 from tests.desktop.helpers import api_login, eventually
+from tests.desktop.proxy import Proxy
 from tests.desktop.ui.conftest import Apps
 from tests.support.server import ServerProcess
 
@@ -128,3 +129,41 @@ def test_the_system_locale_picks_the_language(lang: str, expected: str) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == expected
+
+
+async def test_the_new_controls_and_notices_speak_korean(
+    apps: Apps, memory_server: ServerProcess
+) -> None:
+    """Stay signed in, Cancel, Retry now, the tray and the pending sign-out notice in Korean."""
+    async with apps() as launch:
+        proxy = await Proxy(memory_server.port).start()
+        try:
+            app = launch("PC-1", language="ko", tray=True)
+            login, main, tray = app.c.login, app.c.main, app.c.tray
+            assert tray is not None
+            assert login.stay.text() == "이 PC에서 로그인 상태 유지"
+            assert login.cancel.text() == "취소"
+            assert main.retry.text() == "지금 다시 시도"
+            assert tray.icon.toolTip() == "LoginGuard — 로그아웃됨"
+            assert [a.text() for a in tray.menu.actions() if a.text()] == [
+                "LoginGuard 열기",
+                "로그아웃",
+                "종료",
+            ]
+            await app.connected(proxy.url)
+            assert tray.icon.toolTip() == "LoginGuard — 연결됨"
+            await proxy.cut()
+            await app.until(State.RECONNECTING)
+            app.click(main.sign_out)
+            await app.until(State.LOGGED_OUT)
+            assert login.notice.text() == (
+                f"로그아웃 요청이 아직 {proxy.url} 서버에 전달되지 않았습니다. "
+                "서버가 응답하는 즉시 LoginGuard가 보냅니다."
+            )
+            await proxy.restore()
+            await eventually(
+                lambda: login.notice.text() == "로그아웃 요청이 서버에 전달되었습니다.",
+                what="the Korean delivered notice",
+            )
+        finally:
+            await proxy.close()

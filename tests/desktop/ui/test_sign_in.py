@@ -48,7 +48,8 @@ async def test_wrong_password_stays_on_the_login_window_with_a_message(
 
 
 async def test_a_server_that_is_down_is_reported_plainly(apps: Apps) -> None:
-    """With nothing listening the login window says it cannot reach the server."""
+    """With nothing listening the login window says it cannot reach the server, and the
+    password stays typed."""
     async with apps() as launch:
         app = launch()
         address = f"http://127.0.0.1:{free_port()}"
@@ -58,6 +59,7 @@ async def test_a_server_that_is_down_is_reported_plainly(apps: Apps) -> None:
             f"Cannot reach the server at {address}. Check the address and your network."
         )
         assert app.state is State.LOGGED_OUT
+        assert app.c.login.password.text() == "password1"  # kept: only a wrong one is cleared
 
 
 async def test_confirm_policy_asks_before_signing_the_other_pc_out(

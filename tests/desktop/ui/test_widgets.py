@@ -8,9 +8,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.session import ENDED, FailureKind, LoginFailure, Snapshot, State, Transition
-from desktop_app.ui.dialogs import ending_message, failure_message, fill
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import OFFLINE_AFTER, MainWindow
+from desktop_app.ui.wording import ending_message, failure_message, fill
 from shared.messages import By, Session
 from shared.reasons import EndReason
 
@@ -88,18 +88,24 @@ def test_ending_messages_are_all_different(qtbot: QtBot) -> None:
 
 
 def test_failures_say_what_to_do(qtbot: QtBot) -> None:
-    """Each sign-in failure has a distinct message; rate limits give the wait in seconds."""
+    """Each failure has a distinct message; the detail (raw English) is never shown."""
     messages = {
         kind: failure_message(
-            LoginFailure(kind, retry_after=41.6, sessions=(SESSION,), detail="HTTP 500"), "srv"
+            LoginFailure(
+                kind, retry_after=41.6, sessions=(SESSION,), status=502, detail="ConnectError: x"
+            ),
+            "srv",
         )
         for kind in FailureKind
     }
     assert len(set(messages.values())) == len(FailureKind)
-    assert messages[FailureKind.RATE_LIMITED] == "Too many failed attempts. Try again in 42 s."
+    assert messages[FailureKind.RATE_LIMITED] == (
+        "Too many failed attempts. You can try again in less than a minute."
+    )
     assert messages[FailureKind.SESSION_ACTIVE].startswith("This account is in use on PC-1 since ")
     assert "srv" in messages[FailureKind.UNREACHABLE]
-    assert "HTTP 500" in messages[FailureKind.PROTOCOL]
+    assert "(HTTP 502)" in messages[FailureKind.PROTOCOL]
+    assert not [m for m in messages.values() if "ConnectError" in m]
 
 
 def test_fill_substitutes_once() -> None:
