@@ -39,6 +39,8 @@ class ServerSettings:
     idle_ttl: float = 30 * 60.0  # refreshed by API use and live sockets
     recheck_interval: float = 60.0  # sweeper period: re-check every socket's session
     ping_interval: float = 20.0  # also the pong deadline: unanswered by the next round → dropped
+    # reject / confirm: a session whose PC held no socket for this long no longer blocks
+    presence_grace: float = 90.0
     max_failures_user: int = 10  # failed logins per account per window (unknown devices)
     max_failures_device: int = 10  # failed logins per known device of an account per window
     max_failures_ip: int = 50  # failed logins per client IP per window
@@ -97,6 +99,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("--idle-ttl", "IDLE_TTL", d.idle_ttl, type=float, help="idle timeout, s")
     opt("--recheck-interval", "RECHECK_INTERVAL", d.recheck_interval, type=float)
     opt("--ping-interval", "PING_INTERVAL", d.ping_interval, type=float)
+    opt(
+        "--presence-grace",
+        "PRESENCE_GRACE",
+        d.presence_grace,
+        type=float,
+        help="reject/confirm: a session with no socket for this long no longer blocks a login, s",
+    )
     opt("--max-failures-user", "MAX_FAILURES_USER", d.max_failures_user, type=int)
     opt("--max-failures-device", "MAX_FAILURES_DEVICE", d.max_failures_device, type=int)
     opt("--max-failures-ip", "MAX_FAILURES_IP", d.max_failures_ip, type=int)
@@ -133,6 +142,12 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         )
     if "{" in a.redis_prefix or "}" in a.redis_prefix:
         raise ConfigError("--redis-prefix must not contain braces (they mark Redis hash tags).")
+    if a.recheck_interval >= a.presence_grace:
+        raise ConfigError(
+            "--recheck-interval must be shorter than --presence-grace: every socket's session "
+            "is marked present once per re-check, so a longer interval would let live PCs "
+            "look absent."
+        )
     time_cost, memory_kib = argon2_costs(env)
     return ServerSettings(
         host=a.host,
@@ -148,6 +163,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         idle_ttl=a.idle_ttl,
         recheck_interval=a.recheck_interval,
         ping_interval=a.ping_interval,
+        presence_grace=a.presence_grace,
         max_failures_user=a.max_failures_user,
         max_failures_device=a.max_failures_device,
         max_failures_ip=a.max_failures_ip,

@@ -250,7 +250,8 @@ class Hub:
             return
         items = list(held.items())
         refs = [(user, jti) for jti, (user, _, _) in items]
-        statuses = await self._store.check_many(refs, touch_ttl=self._settings.idle_ttl)
+        touch = self._settings.idle_ttl
+        statuses = await self._store.check_many(refs, touch_ttl=touch, present=True)
         self._note_store(down=False)
         now = time.time()
         closed = 0

@@ -111,6 +111,7 @@ class SessionService:
             takeover=a.takeover,
             idle_ttl=s.idle_ttl,
             settle=ticket.reservation,
+            presence_grace=s.presence_grace,
         )
         if outcome.admitted is None:
             log.info("event=login_refused user=%s policy=%s", a.username, s.policy.value)
@@ -165,10 +166,14 @@ class SessionService:
         except TokenInvalid:
             return SessionOver(EndReason.INVALID)
 
-    async def check(self, claims: Claims, *, touch: bool = True) -> AuthResult:
-        """The session of verified ``claims`` now (refreshed with ``touch``), or why it is over."""
+    async def check(
+        self, claims: Claims, *, touch: bool = True, present: bool = False
+    ) -> AuthResult:
+        """The session of verified ``claims`` now (refreshed with ``touch``; marked seen
+        with ``present``, for a socket), or why it is over."""
         ttl = self._settings.idle_ttl if touch else None
-        status = await self.stores.sessions.check(claims.user, claims.jti, touch_ttl=ttl)
+        sessions = self.stores.sessions
+        status = await sessions.check(claims.user, claims.jti, touch_ttl=ttl, present=present)
         ending = ending_of(status, token_expired=claims.expires_at <= time.time())
         if ending is None:
             assert isinstance(status, SessionRecord)

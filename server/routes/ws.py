@@ -77,7 +77,7 @@ async def _serve(request: Request, ws: Websocket) -> None:
         session = st.hub.fresh(claims.jti)  # admitted here a moment ago: nothing to ask
         if session is None:
             try:
-                result = await st.service.check(claims)
+                result = await st.service.check(claims, present=True)
             except StoreUnavailable:
                 await close(ws, CloseCode.TRY_AGAIN, "session store unavailable")
                 return

@@ -47,6 +47,7 @@ class SessionStore(ABC):
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
+        presence_grace: float | None = None,
     ) -> LoginOutcome:
         """Atomically decide (``policy.decide``) and apply a login.
 
@@ -63,13 +64,21 @@ class SessionStore(ABC):
         (:class:`~.attempts.AttemptLimiter`): in the same step it is released and
         the device remembered as known to the account, whether or not the policy
         admits the login - the password was right either way.
+
+        ``presence_grace``: a session last seen present (:meth:`check` with
+        ``present``; its login counts) longer ago than this is *absent*, and
+        ``reject`` / ``confirm`` may evict it (``policy.decide``). None: every
+        session blocks, present or not.
         """
 
     @abstractmethod
-    async def check(self, user: str, jti: str, *, touch_ttl: float | None = None) -> Status:
+    async def check(
+        self, user: str, jti: str, *, touch_ttl: float | None = None, present: bool = False
+    ) -> Status:
         """The session's state now; with ``touch_ttl``, extend a live one.
 
         Extending sets the idle deadline to ``min(now + touch_ttl, expires_at)``.
+        ``present``: the session's PC holds a socket now (marks a live one seen).
         A session past its idle deadline is turned into an ``expired`` tombstone on
         sight; a tombstone lasts until the session's ``expires_at``, after which
         nothing is left and the check answers None.
@@ -77,7 +86,11 @@ class SessionStore(ABC):
 
     @abstractmethod
     async def check_many(
-        self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
+        self,
+        refs: Sequence[tuple[str, str]],
+        *,
+        touch_ttl: float | None = None,
+        present: bool = False,
     ) -> list[Status]:
         """:meth:`check` for many ``(user, jti)`` pairs in one round trip, in order.
 

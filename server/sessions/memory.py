@@ -68,6 +68,8 @@ class MemorySessions(SessionStore):
         # (user, jti) → (tombstone, kept until)
         self._tombs: dict[tuple[str, str], tuple[Tombstone, float]] = {}
         self._scan_cache: dict[tuple[str, int], tuple[float, list[SessionRecord], str]] = {}
+        # jti → when its PC last held a socket (check with present); a login counts
+        self._seen: dict[str, float] = {}
 
     def _alive(self, user: str) -> dict[str, tuple[SessionRecord, float]]:
         """The user's sessions after idle ones became ``expired`` tombstones."""
@@ -75,6 +77,7 @@ class MemorySessions(SessionStore):
         held = self._live.get(user, {})
         for jti in [j for j, (_, deadline) in held.items() if deadline <= now]:
             record = held.pop(jti)[0]
+            self._seen.pop(jti, None)
             if record.expires_at > now:
                 self._tombs[(user, jti)] = (
                     Tombstone(jti, EndReason.EXPIRED, None),
@@ -93,12 +96,17 @@ class MemorySessions(SessionStore):
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
+        presence_grace: float | None = None,
     ) -> LoginOutcome:
         if settle is not None:
             self._attempts.settle(settle)
         held = self._alive(new.user)
         records = [rec for rec, _ in held.values() if rec.jti != new.jti]
-        decision = decide(records, new.device_id, policy, max_sessions, takeover)
+        absent: list[str] = []
+        if presence_grace is not None:
+            since = self.clock() - presence_grace
+            absent = [r.jti for r in records if self._seen.get(r.jti, r.created_at) < since]
+        decision = decide(records, new.device_id, policy, max_sessions, takeover, absent)
         if not decision.admit:
             conflicts = tuple(held[j][0] for j in decision.conflicts)
             return LoginOutcome(None, (), conflicts)
@@ -113,6 +121,7 @@ class MemorySessions(SessionStore):
     def _end(self, user: str, jti: str, reason: EndReason, by: By | None) -> SessionRecord | None:
         held = self._alive(user)
         entry = held.pop(jti, None)
+        self._seen.pop(jti, None)
         if not held:
             self._live.pop(user, None)
         if entry is None:
@@ -122,13 +131,15 @@ class MemorySessions(SessionStore):
         self._events.publish(SessionEvent(user, jti, reason, by))
         return record
 
-    def _check(self, user: str, jti: str, touch_ttl: float | None) -> Status:
+    def _check(self, user: str, jti: str, touch_ttl: float | None, present: bool) -> Status:
         now = self.clock()
         entry = self._alive(user).get(jti)
         if entry is not None:
             record = entry[0]
             if touch_ttl is not None:
                 self._live[user][jti] = (record, min(now + touch_ttl, record.expires_at))
+            if present:
+                self._seen[jti] = now
             return record
         tomb = self._tombs.get((user, jti))
         if tomb is None:
@@ -138,13 +149,19 @@ class MemorySessions(SessionStore):
             return None
         return tomb[0]
 
-    async def check(self, user: str, jti: str, *, touch_ttl: float | None = None) -> Status:
-        return self._check(user, jti, touch_ttl)
+    async def check(
+        self, user: str, jti: str, *, touch_ttl: float | None = None, present: bool = False
+    ) -> Status:
+        return self._check(user, jti, touch_ttl, present)
 
     async def check_many(
-        self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
+        self,
+        refs: Sequence[tuple[str, str]],
+        *,
+        touch_ttl: float | None = None,
+        present: bool = False,
     ) -> list[Status]:
-        return [self._check(user, jti, touch_ttl) for user, jti in refs]
+        return [self._check(user, jti, touch_ttl, present) for user, jti in refs]
 
     async def end(
         self, user: str, jti: str, reason: EndReason, by: By | None = None

@@ -5,7 +5,7 @@ rules inside ``scripts/login.lua`` so that the decision and its application are
 one atomic step. The conformance suite holds both to the same behaviour.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,13 +36,17 @@ def decide(
     policy: Policy,
     max_sessions: int,
     takeover: bool,
+    absent: Collection[str] = (),
 ) -> Decision:
     """Decide a login against the account's live sessions.
 
     A session held by the same ``device_id`` is that PC signing in again: it is
     always replaced and never counts as a conflict. Of the rest, the oldest
     (by ``created_at``, then JTI for a stable order) are evicted until the new
-    session fits within ``max_sessions``.
+    session fits within ``max_sessions``. Under ``reject`` (and ``confirm``
+    without takeover) only ``absent`` sessions - no socket for longer than the
+    presence grace: a crashed or switched-off PC - may be evicted; when they do
+    not make room, the login is refused and nothing changes.
     """
     same = [s.jti for s in active if s.device_id == device_id]
     others = sorted(
@@ -52,5 +56,8 @@ def decide(
     if excess <= 0:
         return Decision(True, tuple(same), ())
     if policy is Policy.REJECT or (policy is Policy.CONFIRM and not takeover):
+        gone = [s.jti for s in others if s.jti in absent]
+        if excess <= len(gone):
+            return Decision(True, tuple(same) + tuple(gone[:excess]), ())
         return Decision(False, (), tuple(s.jti for s in others))
     return Decision(True, tuple(same) + tuple(s.jti for s in others[:excess]), ())

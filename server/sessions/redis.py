@@ -92,6 +92,7 @@ class RedisSessions(SessionStore):
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
+        presence_grace: float | None = None,
     ) -> LoginOutcome:
         now = self.clock()
         if new.created_at <= self._epoch.reset_at:
@@ -108,6 +109,7 @@ class RedisSessions(SessionStore):
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
+        args += ["" if presence_grace is None else presence_grace]
         give_ip = settle.ip if settle is not None and settle.holds_ip else None
         reply, learned = await self._change(self._login, (keys, args), give_ip)
         if learned and int(reply[0]):
@@ -115,7 +117,12 @@ class RedisSessions(SessionStore):
             # the reset, so that sessions from before the reset cannot block it and
             # this one is born after it.
             return await self.login(
-                new, policy=policy, max_sessions=max_sessions, takeover=takeover, idle_ttl=idle_ttl
+                new,
+                policy=policy,
+                max_sessions=max_sessions,
+                takeover=takeover,
+                idle_ttl=idle_ttl,
+                presence_grace=presence_grace,
             )
         admitted, n_ended = int(reply[0]), int(reply[1])
         found = codec.records(new.user, reply[3:])
@@ -148,24 +155,30 @@ class RedisSessions(SessionStore):
             self._attempts.given_back_ip(give_ip, given[0])
         return reply, await self._epoch.bumped(bumped)
 
-    def _check_call(self, user: str, jti: str, now: float, touch_ttl: float | None) -> Call:
+    def _check_call(
+        self, user: str, jti: str, now: float, touch_ttl: float | None, present: bool
+    ) -> Call:
         k = self._keys
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
         args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
-        args += [k.channel, user, self._epoch.reset_at]
+        args += [k.channel, user, self._epoch.reset_at, int(present)]
         return [k.index(user)], args
 
-    async def check(self, user: str, jti: str, *, touch_ttl: float | None = None) -> Status:
-        reply = await self._link.run(
-            self._check, self._check_call(user, jti, self.clock(), touch_ttl)
-        )
-        return codec.status(user, jti, reply)
+    async def check(
+        self, user: str, jti: str, *, touch_ttl: float | None = None, present: bool = False
+    ) -> Status:
+        call = self._check_call(user, jti, self.clock(), touch_ttl, present)
+        return codec.status(user, jti, await self._link.run(self._check, call))
 
     async def check_many(
-        self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
+        self,
+        refs: Sequence[tuple[str, str]],
+        *,
+        touch_ttl: float | None = None,
+        present: bool = False,
     ) -> list[Status]:
         now = self.clock()
-        calls = [self._check_call(user, jti, now, touch_ttl) for user, jti in refs]
+        calls = [self._check_call(user, jti, now, touch_ttl, present) for user, jti in refs]
         replies = await self._link.run_many(self._check, calls)
         return [codec.status(u, j, r) for (u, j), r in zip(refs, replies, strict=True)]
 

@@ -10,6 +10,8 @@
 -- ARGV[5]  TTL margin, milliseconds
 -- ARGV[6]  event channel    ARGV[7]  user
 -- ARGV[8]  reset_at: a live session created before it ends as "server_reset" (0: none)
+-- ARGV[9]  present: "1" when the session's PC holds a socket now (a live one's "seen"
+--          becomes now; login.lua's presence rule reads it)
 --
 -- A session past its idle deadline becomes an "expired" tombstone on sight; a
 -- tombstone past its end is deleted and reported as nil.
@@ -30,6 +32,7 @@ if f then
     if tonumber(f[5]) < tonumber(touch) then deadline = f[5] end
     redis.call('ZADD', index, deadline, 's:' .. jti)
   end
+  if ARGV[9] == '1' then redis.call('HSET', P .. 's:' .. jti, 'seen', ARGV[3]) end
   return {'s', f[1], f[2], f[3], f[4], f[5]}
 end
 

@@ -20,6 +20,9 @@
 --          device in KEYS[3], "0" for a login without one
 -- ARGV[19] how long a device stays known, milliseconds
 -- ARGV[20] how many devices an account remembers
+-- ARGV[21] presence grace, seconds, or "": under reject / confirm, another session
+--          whose PC was last seen (its "seen" field, else created_at) longer ago
+--          than this is absent, and may be evicted to make room (policy.decide)
 --
 -- Steps: settle the reservation (the password was right, whatever the policy says);
 -- prune what passed its deadline; end pre-reset sessions; split the live sessions
@@ -74,11 +77,23 @@ local evict = same
 local excess = #others + 1 - max_sessions
 if excess > 0 then
   if policy == 'reject' or (policy == 'confirm' and not takeover) then
-    local out = {0, 0, #others}
-    for _, s in ipairs(others) do push_record(out, s.jti, s.f) end
-    return out
+    local gone = {}
+    if ARGV[21] ~= '' then
+      local since = now - tonumber(ARGV[21])
+      for _, s in ipairs(others) do
+        local seen = redis.call('HGET', P .. 's:' .. s.jti, 'seen') or s.f[4]
+        if tonumber(seen) < since then table.insert(gone, s) end
+      end
+    end
+    if excess > #gone then
+      local out = {0, 0, #others}
+      for _, s in ipairs(others) do push_record(out, s.jti, s.f) end
+      return out
+    end
+    for i = 1, excess do table.insert(evict, gone[i]) end
+  else
+    for i = 1, excess do table.insert(evict, others[i]) end
   end
-  for i = 1, excess do table.insert(evict, others[i]) end
 end
 
 local key = P .. 's:' .. jti
