@@ -28,6 +28,7 @@ class Decision:
     admit: bool
     evict: tuple[str, ...]  # JTIs to end with reason "displaced"
     conflicts: tuple[str, ...]  # JTIs that blocked the login (when admit is False)
+    displaces: bool = False  # an admitted login evicts another device's session (contest.py)
 
 
 def decide(
@@ -58,6 +59,6 @@ def decide(
     if policy is Policy.REJECT or (policy is Policy.CONFIRM and not takeover):
         gone = [s.jti for s in others if s.jti in absent]
         if excess <= len(gone):
-            return Decision(True, tuple(same) + tuple(gone[:excess]), ())
+            return Decision(True, tuple(same) + tuple(gone[:excess]), (), displaces=True)
         return Decision(False, (), tuple(s.jti for s in others))
-    return Decision(True, tuple(same) + tuple(s.jti for s in others[:excess]), ())
+    return Decision(True, tuple(same) + tuple(s.jti for s in others[:excess]), (), displaces=True)
