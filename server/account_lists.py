@@ -68,6 +68,12 @@ class AccountLists:
         self._pending.add(user)
         self._spawn(self._tell(user))
 
+    def send(self, user: str, message: dict[str, object]) -> None:
+        """Send ``message`` to every socket of ``user`` here, as it is; none stays waiting."""
+        sockets = [ws for jti in self._by_user.get(user, ()) if (ws := self._socket_of(jti))]
+        if sockets:
+            self._spawn(_send_each(sockets, json.dumps(message)))
+
     def listed_many(self, user: str) -> bool:
         """Whether the last list sent to ``user``'s sockets named several sessions."""
         return user in self._sent
@@ -96,3 +102,9 @@ class AccountLists:
             message = {"type": MessageType.SESSIONS.value, "sessions": listing}
             with contextlib.suppress(Exception):  # closing sockets refuse; nothing to tell
                 await ws.send(json.dumps(message))
+
+
+async def _send_each(sockets: list[Websocket], text: str) -> None:
+    for ws in sockets:
+        with contextlib.suppress(Exception):  # closing sockets refuse; nothing to tell
+            await ws.send(text)

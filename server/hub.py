@@ -46,9 +46,15 @@ from server.config import ServerSettings
 from server.idle_socket import CLOSE_DEADLINE, close
 from server.metrics import Metrics
 from server.sessions.factory import Stores
-from server.sessions.records import SessionEvent, SessionRecord, StoreUnavailable, ending_of
+from server.sessions.records import (
+    ContestEvent,
+    SessionRecord,
+    StoreEvent,
+    StoreUnavailable,
+    ending_of,
+)
 from shared.close_codes import CloseCode
-from shared.messages import By
+from shared.messages import By, MessageType
 from shared.reasons import ENDINGS, EndReason, end_message
 
 log = logging.getLogger("loginguard.hub")
@@ -155,7 +161,11 @@ class Hub:
             return None
         return entry[0]
 
-    def on_event(self, event: SessionEvent) -> None:
+    def on_event(self, event: StoreEvent) -> None:
+        if isinstance(event, ContestEvent):  # informative: the sockets stay open
+            message = {"type": MessageType.CONTESTED.value, "retry_after": event.retry_after}
+            self._lists.send(event.user, message)
+            return
         jti = event.jti
         if event.reason is None:  # a login joined the account's other sessions
             self._lists.changed(event.user)

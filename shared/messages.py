@@ -10,6 +10,9 @@ data frame from a client is answered by closing with 1008.
 ``expired``    ``{"type"}`` then close 4004
 ``reset``      ``{"type"}`` then close 4005
 ``invalid_token`` ``{"type"}`` then close 4401
+``contested``  ``{"type", "retry_after": seconds}``: the account's PCs keep taking it
+               from each other, so logins that would displace a session are refused
+               for ``retry_after`` seconds; informative, the socket stays open
 """
 
 from enum import StrEnum
@@ -25,6 +28,7 @@ class MessageType(StrEnum):
     RESET = "reset"
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - a name, not a secret
     SESSIONS = "sessions"  # the account's live sessions changed: the whole list, again
+    CONTESTED = "contested"  # the ping-pong guard holds displacing logins back; not an ending
 
 
 class By(TypedDict):

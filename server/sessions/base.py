@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from server.sessions.attempts import Reservation
+from server.sessions.contest import ContestRule
 from server.sessions.policy import Policy
 from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status
 from shared.messages import By
@@ -48,6 +49,7 @@ class SessionStore(ABC):
         idle_ttl: float,
         settle: Reservation | None = None,
         presence_grace: float | None = None,
+        contest: ContestRule | None = None,
     ) -> LoginOutcome:
         """Atomically decide (``policy.decide``) and apply a login.
 
@@ -69,6 +71,20 @@ class SessionStore(ABC):
         ``present``; its login counts) longer ago than this is *absent*, and
         ``reject`` / ``confirm`` may evict it (``policy.decide``). None: every
         session blocks, present or not.
+
+        ``contest``: the ping-pong guard. A login the policy admits that would
+        evict another device's session is judged by ``contest.judge`` in the same
+        step, against the account's guard state, which the step updates; refused,
+        it changes no session and its outcome carries ``contested``; when that
+        refusal makes the account contested, a :class:`~.records.ContestEvent` is
+        published. None: no guard, nothing counted.
+        """
+
+    @abstractmethod
+    async def uncontest(self, user: str) -> bool:
+        """Clear the ping-pong guard of ``user`` (cool-down, repeats and count) atomically.
+
+        True when the account was contested (in a cool-down) until now. Idempotent.
         """
 
     @abstractmethod

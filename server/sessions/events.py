@@ -1,4 +1,5 @@
-"""The EventBus contract: every worker hears that a session ended.
+"""The EventBus contract: every worker hears that a session ended (or an account
+became contested: :class:`~.records.ContestEvent`).
 
 Engines: :class:`~.memory.MemoryEvents` (in-process) and
 :class:`~.redis_events.RedisEvents` (Redis pub/sub). Publishing is not part of
@@ -11,16 +12,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
-from server.sessions.records import SessionEvent
+from server.sessions.records import StoreEvent
 
-EventHandler = Callable[[SessionEvent], None]
+EventHandler = Callable[[StoreEvent], None]
 Resync = Callable[[], Awaitable[None]]
 
 
 class EventBus(ABC):
     @abstractmethod
     async def listen(self, handler: EventHandler, resync: Resync) -> None:
-        """Deliver every published :class:`SessionEvent` to ``handler`` until cancelled.
+        """Deliver every published event to ``handler`` until cancelled.
 
         One subscription per process, however many sockets it serves. Delivery is
         at-most-once: when the subscription is lost and regained, ``resync`` is

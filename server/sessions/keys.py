@@ -10,6 +10,8 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:t:<jti>   HASH, one tombstone: reason, by (JSON)
     <prefix>:{u:alice}:user      HASH, the account (never expires)
     <prefix>:{u:alice}:devices   ZSET, device ids known to the account, scored by last login
+    <prefix>:{u:alice}:contest   HASH, the ping-pong guard: until, strikes
+    <prefix>:{u:alice}:contest:log  ZSET, the guard's window: displacing logins by time
     <prefix>:{u:alice}:rl:u      HASH, the unknown devices' attempt window: n, reset
     <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
@@ -65,6 +67,12 @@ class Keys:
 
     def devices(self, user: str) -> str:
         return self.of_user(user) + "devices"
+
+    def contest(self, user: str) -> str:
+        return self.of_user(user) + "contest"
+
+    def contest_log(self, user: str) -> str:
+        return self.of_user(user) + "contest:log"
 
     def account_bucket(self, user: str) -> str:
         return self.of_user(user) + "rl:u"

@@ -17,15 +17,19 @@ from collections.abc import Sequence
 
 from server.sessions.attempts import Reservation
 from server.sessions.base import SessionStore
+from server.sessions.contest import ContestRule, ContestState, judge, retry_seconds
 from server.sessions.events import EventBus, EventHandler, Resync
 from server.sessions.memory_accounts import MemoryAttempts
 from server.sessions.policy import Policy, decide
 from server.sessions.records import (
     Clock,
+    ContestEvent,
+    ContestRefusal,
     LoginOutcome,
     SessionEvent,
     SessionRecord,
     Status,
+    StoreEvent,
     Tombstone,
 )
 from shared.messages import By
@@ -40,7 +44,7 @@ class MemoryEvents(EventBus):
     def __init__(self) -> None:
         self._handlers: list[EventHandler] = []
 
-    def publish(self, event: SessionEvent) -> None:
+    def publish(self, event: StoreEvent) -> None:
         # Deliver after the caller's step completes, as a broker would.
         loop = asyncio.get_running_loop()
         for handler in list(self._handlers):
@@ -70,6 +74,8 @@ class MemorySessions(SessionStore):
         self._scan_cache: dict[tuple[str, int], tuple[float, list[SessionRecord], str]] = {}
         # jti → when its PC last held a socket (check with present); a login counts
         self._seen: dict[str, float] = {}
+        # user → the ping-pong guard's state, with the rule it was last judged by
+        self._contests: dict[str, tuple[ContestState, ContestRule]] = {}
 
     def _alive(self, user: str) -> dict[str, tuple[SessionRecord, float]]:
         """The user's sessions after idle ones became ``expired`` tombstones."""
@@ -97,6 +103,7 @@ class MemorySessions(SessionStore):
         idle_ttl: float,
         settle: Reservation | None = None,
         presence_grace: float | None = None,
+        contest: ContestRule | None = None,
     ) -> LoginOutcome:
         if settle is not None:
             self._attempts.settle(settle)
@@ -111,12 +118,31 @@ class MemorySessions(SessionStore):
             conflicts = tuple(held[j][0] for j in decision.conflicts)
             return LoginOutcome(None, (), conflicts)
         now = self.clock()
+        if contest is not None and decision.displaces:
+            refused = self._judge(new.user, now, contest)
+            if refused is not None:
+                return LoginOutcome(None, (), (), refused)
         by = By(device_name=new.device_name, ip=new.ip, at=now)
         ended = tuple(self._end(new.user, jti, EndReason.DISPLACED, by) for jti in decision.evict)
         self._live.setdefault(new.user, {})[new.jti] = (new, min(now + idle_ttl, new.expires_at))
         if len(self._live[new.user]) > 1:  # the other sessions' lists changed
             self._events.publish(SessionEvent(new.user, new.jti, None, None))
         return LoginOutcome(new, tuple(e for e in ended if e is not None), ())
+
+    def _judge(self, user: str, now: float, rule: ContestRule) -> ContestRefusal | None:
+        """The guard's verdict on a displacing login of ``user``: None admits it."""
+        state = self._contests.get(user, (ContestState(), rule))[0]
+        verdict = judge(state, now, rule)
+        self._contests[user] = (verdict.state, rule)
+        if not verdict.retry_after:
+            return None
+        if verdict.began:
+            self._events.publish(ContestEvent(user, retry_seconds(verdict.retry_after)))
+        return ContestRefusal(verdict.retry_after, verdict.began, verdict.displacements)
+
+    async def uncontest(self, user: str) -> bool:
+        entry = self._contests.pop(user, None)
+        return entry is not None and entry[0].until > self.clock()
 
     def _end(self, user: str, jti: str, reason: EndReason, by: By | None) -> SessionRecord | None:
         held = self._alive(user)
@@ -205,6 +231,9 @@ class MemorySessions(SessionStore):
         for tomb_key in [k for k, (_, until) in self._tombs.items() if until <= now]:
             del self._tombs[tomb_key]
         self._attempts.purge()
+        for user, (state, rule) in list(self._contests.items()):
+            if state.forgotten(now, rule):
+                del self._contests[user]
         self._scan_cache = {k: v for k, v in self._scan_cache.items() if v[0] > now}
         return before - after
 

@@ -68,10 +68,34 @@ class SessionEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ContestEvent:
+    """Published once when an account becomes contested (:mod:`.contest`): its PCs keep
+    taking it from each other. ``retry_after``: whole seconds of the cool-down."""
+
+    user: str
+    retry_after: int
+
+
+StoreEvent = SessionEvent | ContestEvent
+"""What the event bus delivers."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContestRefusal:
+    """A login refused by the ping-pong guard (:mod:`.contest`); nothing changed but the
+    guard's own state when ``began``."""
+
+    retry_after: float  # seconds until a displacing login may be admitted again
+    began: bool  # this login made the account contested (its event was published)
+    displacements: int  # when it began: displacing logins in the window, this one too
+
+
+@dataclass(frozen=True, slots=True)
 class LoginOutcome:
-    admitted: SessionRecord | None  # None when the policy refused the login
+    admitted: SessionRecord | None  # None when the policy or the guard refused the login
     ended: tuple[SessionRecord, ...]  # sessions this login displaced
     conflicts: tuple[SessionRecord, ...]  # sessions that blocked a refused login
+    contested: ContestRefusal | None = None  # set when the ping-pong guard refused it
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,9 +31,10 @@ from server.sessions import redis_codec as codec
 from server.sessions import redis_scan
 from server.sessions.attempts import KNOWN_DEVICE_TTL, KNOWN_DEVICES, Reservation
 from server.sessions.base import SessionStore
+from server.sessions.contest import MEMORY, ContestRule
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
-from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status
+from server.sessions.records import Clock, ContestRefusal, LoginOutcome, SessionRecord, Status
 from server.sessions.redis_accounts import RedisAttempts
 from server.sessions.redis_conn import Call, Link
 from server.sessions.redis_epoch import Epoch
@@ -80,6 +81,7 @@ class RedisSessions(SessionStore):
         self._check = link.script("check.lua")
         self._end = link.script("end.lua")
         self._list = link.script("list.lua")
+        self._uncontest = link.script("uncontest.lua", lib=False)
 
     # -- sessions ---------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class RedisSessions(SessionStore):
         idle_ttl: float,
         settle: Reservation | None = None,
         presence_grace: float | None = None,
+        contest: ContestRule | None = None,
     ) -> LoginOutcome:
         now = self.clock()
         if new.created_at <= self._epoch.reset_at:
@@ -104,12 +107,18 @@ class RedisSessions(SessionStore):
         if settle is not None:
             bucket = self._attempts.bucket_of(settle)
         keys = [k.index(new.user), bucket, k.devices(new.user)]
+        keys += [k.contest(new.user), k.contest_log(new.user)]
         args: list[EncodableT] = [k.of_user(new.user), k.channel, new.user, now]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
         args += ["" if presence_grace is None else presence_grace]
+        if contest is None:
+            args += [0, 0, 0, 0, 0]
+        else:
+            c = contest
+            args += [c.limit, c.window, c.cooldown, c.max_cooldown, MEMORY]
         give_ip = settle.ip if settle is not None and settle.holds_ip else None
         reply, learned = await self._change(self._login, (keys, args), give_ip)
         if learned and int(reply[0]):
@@ -123,9 +132,13 @@ class RedisSessions(SessionStore):
                 takeover=takeover,
                 idle_ttl=idle_ttl,
                 presence_grace=presence_grace,
+                contest=contest,
             )
         admitted, n_ended = int(reply[0]), int(reply[1])
-        found = codec.records(new.user, reply[3:])
+        if reply[3]:
+            refused = ContestRefusal(float(reply[3]), int(reply[4]) == 1, int(reply[5]))
+            return LoginOutcome(None, (), (), refused)
+        found = codec.records(new.user, reply[6:])
         ended, conflicts = tuple(found[:n_ended]), tuple(found[n_ended:])
         return LoginOutcome(new if admitted else None, ended, conflicts)
 
@@ -154,6 +167,10 @@ class RedisSessions(SessionStore):
         if give_ip is not None:
             self._attempts.given_back_ip(give_ip, given[0])
         return reply, await self._epoch.bumped(bumped)
+
+    async def uncontest(self, user: str) -> bool:
+        keys = [self._keys.contest(user), self._keys.contest_log(user)]
+        return bool(await self._link.run(self._uncontest, (keys, [self.clock()])))
 
     def _check_call(
         self, user: str, jti: str, now: float, touch_ttl: float | None, present: bool

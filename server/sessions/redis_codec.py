@@ -14,7 +14,16 @@ from typing import Any, cast
 
 from redis.typing import EncodableT, FieldT
 
-from server.sessions.records import Account, Role, SessionEvent, SessionRecord, Status, Tombstone
+from server.sessions.records import (
+    Account,
+    ContestEvent,
+    Role,
+    SessionEvent,
+    SessionRecord,
+    Status,
+    StoreEvent,
+    Tombstone,
+)
 from shared.messages import By
 from shared.reasons import EndReason
 
@@ -56,9 +65,15 @@ def by_of(data: Any) -> By | None:
     return By(device_name=str(data["device_name"]), ip=str(data["ip"]), at=float(data["at"]))
 
 
-def event(text: str) -> SessionEvent:
-    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it."""
+def event(text: str) -> StoreEvent:
+    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it, or
+    ``login.lua``'s ``{"type": "contested", "user", "retry_after"}``.
+
+    The contested message also carries ``"jti": "", "reason": null``, which a worker
+    from before it existed reads as "the account's list changed" (harmless)."""
     data = json.loads(text)
+    if data.get("type") == "contested":
+        return ContestEvent(user=str(data["user"]), retry_after=int(data["retry_after"]))
     return SessionEvent(
         user=str(data["user"]),
         jti=str(data["jti"]),

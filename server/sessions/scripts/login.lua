@@ -4,6 +4,9 @@
 -- KEYS[1]  <prefix>:{u:<user>}:index
 -- KEYS[2]  the attempt bucket holding this login's reservation (see reserve.lua)
 -- KEYS[3]  <prefix>:{u:<user>}:devices  ZSET of known device ids scored by last login
+-- KEYS[4]  <prefix>:{u:<user>}:contest  HASH, the ping-pong guard: until, strikes
+-- KEYS[5]  <prefix>:{u:<user>}:contest:log  ZSET, the guard's window: admitted
+--          displacing logins (member jti, score time)
 -- ARGV[1]  the user's key prefix "<prefix>:{u:<user>}:" (same hash slot as KEYS[1])
 -- ARGV[2]  event channel
 -- ARGV[3]  user
@@ -23,24 +26,64 @@
 -- ARGV[21] presence grace, seconds, or "": under reject / confirm, another session
 --          whose PC was last seen (its "seen" field, else created_at) longer ago
 --          than this is absent, and may be evicted to make room (policy.decide)
+-- ARGV[22] the guard's limit, "0" for no guard   ARGV[23] its window, seconds
+-- ARGV[24] first cool-down, seconds   ARGV[25] longest cool-down, seconds
+-- ARGV[26] how long after a cool-down a new contest counts as a repeat, seconds
 --
 -- Steps: settle the reservation (the password was right, whatever the policy says);
 -- prune what passed its deadline; end pre-reset sessions; split the live sessions
 -- into the same device's and the others; evict the oldest others (by created_at,
 -- then jti) beyond max_sessions - or, under reject / confirm without takeover,
--- refuse and change no session; admit the new session; tombstone every evicted one
+-- refuse and change no session; when another device's session would be evicted,
+-- judge the login by the ping-pong guard (server/sessions/contest.py judge), which may
+-- refuse it (changing no session; PUBLISH a "contested" event when the refusal makes
+-- the account contested); admit the new session; tombstone every evicted one
 -- ("displaced", by) and PUBLISH its event; when other live sessions remain, PUBLISH
 -- that the account's list changed (reason null).
 --
--- Returns {admitted (1|0), #ended, #conflicts, records...}: ended sessions then
--- conflicts, 6 strings each: jti, device_id, device_name, ip, created_at, expires_at.
+-- Returns {admitted (1|0), #ended, #conflicts, wait, began (1|0), displacements,
+-- records...}: wait is "" unless the guard refused the login (then the seconds to
+-- wait, "%.17g"), began and displacements say whether that refusal made the account
+-- contested and after how many displacing logins in the window; then the ended
+-- sessions and the conflicts, 6 strings each: jti, device_id, device_name, ip,
+-- created_at, expires_at.
 
-local index, bucket, devices = KEYS[1], KEYS[2], KEYS[3]
+local index, bucket, devices, contest, contest_log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local P, channel, user = ARGV[1], ARGV[2], ARGV[3]
 local now_s, now, jti, device_id = ARGV[4], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local deadline, policy, max_sessions = ARGV[11], ARGV[12], tonumber(ARGV[13])
 local takeover, by, margin = ARGV[14] == '1', ARGV[15], tonumber(ARGV[16])
 local reset_at = tonumber(ARGV[17])
+local limit = tonumber(ARGV[22])
+
+local function seconds(x) return string.format('%.17g', x) end
+
+-- The ping-pong guard: contest.judge for a displacing login. Returns nil to admit,
+-- else the reply refusing it.
+local function judge_contest()
+  local window, memory = tonumber(ARGV[23]), tonumber(ARGV[26])
+  local until_at = tonumber(redis.call('HGET', contest, 'until') or '0')
+  if now < until_at then return {0, 0, 0, seconds(until_at - now), 0, 0} end
+  redis.call('ZREMRANGEBYSCORE', contest_log, '-inf', seconds(now - window))
+  local hits = #redis.call('ZRANGE', contest_log, 0, limit - 1)
+  if hits < limit then
+    redis.call('ZADD', contest_log, now_s, jti)
+    redis.call('PEXPIRE', contest_log, ttl_ms(now + window, now, margin))
+    return nil
+  end
+  local strikes = 1
+  if until_at + memory > now then
+    strikes = tonumber(redis.call('HGET', contest, 'strikes') or '0') + 1
+  end
+  local doubled = tonumber(ARGV[24]) * 2 ^ math.min(strikes - 1, 40)
+  local cooldown = math.min(doubled, tonumber(ARGV[25]))
+  redis.call('HSET', contest, 'until', seconds(now + cooldown), 'strikes', strikes)
+  redis.call('PEXPIRE', contest, ttl_ms(now + cooldown + memory, now, margin))
+  redis.call('PUBLISH', channel, '{"type":"contested","user":' .. cjson.encode(user)
+    .. ',"jti":"","reason":null,"by":null,"retry_after":'
+    .. string.format('%d', math.max(1, math.ceil(cooldown))) .. '}')
+  return {0, 0, 0, seconds(cooldown), 1, hits + 1}
+end
 
 if ARGV[18] == '1' then
   local reset = redis.call('HGET', bucket, 'reset')
@@ -73,6 +116,7 @@ table.sort(others, function(a, b)
   return bytes_lt(a.jti, b.jti)
 end)
 
+local n_same = #same
 local evict = same
 local excess = #others + 1 - max_sessions
 if excess > 0 then
@@ -86,7 +130,7 @@ if excess > 0 then
       end
     end
     if excess > #gone then
-      local out = {0, 0, #others}
+      local out = {0, 0, #others, '', 0, 0}
       for _, s in ipairs(others) do push_record(out, s.jti, s.f) end
       return out
     end
@@ -96,13 +140,18 @@ if excess > 0 then
   end
 end
 
+if limit > 0 and #evict > n_same then
+  local refused = judge_contest()
+  if refused then return refused end
+end
+
 local key = P .. 's:' .. jti
 redis.call('HSET', key, 'device_id', device_id, 'device_name', ARGV[7], 'ip', ARGV[8],
   'created_at', ARGV[9], 'expires_at', ARGV[10])
 redis.call('PEXPIRE', key, ttl_ms(tonumber(ARGV[10]), now, margin))
 redis.call('ZADD', index, deadline, 's:' .. jti)
 
-local out = {1, #evict, 0}
+local out = {1, #evict, 0, '', 0, 0}
 for _, s in ipairs(evict) do
   finish(index, P, channel, user, s.jti, s.f, 'displaced', by, now, margin)
   push_record(out, s.jti, s.f)
