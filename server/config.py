@@ -45,6 +45,12 @@ class ServerSettings:
     max_failures_device: int = 10  # failed logins per known device of an account per window
     max_failures_ip: int = 50  # failed logins per client IP per window
     failure_window: float = 15 * 60.0
+    # the ping-pong guard (sessions/contest.py): more than contest_limit displacing logins
+    # of one account within contest_window hold such logins back; 0 turns it off
+    contest_limit: int = 6
+    contest_window: float = 5 * 60.0
+    contest_cooldown: float = 5 * 60.0  # the first cool-down; doubled per repeat
+    contest_cooldown_max: float = 60 * 60.0
     allowed_origins: tuple[str, ...] = ()
     proxies_count: int = 0  # trusted reverse proxies in front (for the client IP)
     argon2_time_cost: int = 3
@@ -110,6 +116,29 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("--max-failures-device", "MAX_FAILURES_DEVICE", d.max_failures_device, type=int)
     opt("--max-failures-ip", "MAX_FAILURES_IP", d.max_failures_ip, type=int)
     opt("--failure-window", "FAILURE_WINDOW", d.failure_window, type=float)
+    opt(
+        "--contest-limit",
+        "CONTEST_LIMIT",
+        d.contest_limit,
+        type=int,
+        help="displacing logins of one account allowed per --contest-window before the "
+        "account is contested (default %(default)s; 0: no limit)",
+    )
+    opt("--contest-window", "CONTEST_WINDOW", d.contest_window, type=float, help="seconds")
+    opt(
+        "--contest-cooldown",
+        "CONTEST_COOLDOWN",
+        d.contest_cooldown,
+        type=float,
+        help="seconds displacing logins are refused the first time; doubled per repeat",
+    )
+    opt(
+        "--contest-cooldown-max",
+        "CONTEST_COOLDOWN_MAX",
+        d.contest_cooldown_max,
+        type=float,
+        help="longest cool-down, seconds",
+    )
     opt("--allowed-origins", "ALLOWED_ORIGINS", "", help="comma-separated Origin allowlist")
     opt("--proxies-count", "PROXIES_COUNT", d.proxies_count, type=int)
     opt("--log-level", "LOG_LEVEL", d.log_level)
@@ -148,6 +177,12 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             "is marked present once per re-check, so a longer interval would let live PCs "
             "look absent."
         )
+    if a.contest_limit < 0 or a.contest_window <= 0:
+        raise ConfigError("--contest-limit must be 0 (off) or more, --contest-window above 0.")
+    if not 1 <= a.contest_cooldown <= a.contest_cooldown_max:
+        raise ConfigError(
+            "--contest-cooldown must be at least 1 s and at most --contest-cooldown-max."
+        )
     time_cost, memory_kib = argon2_costs(env)
     return ServerSettings(
         host=a.host,
@@ -168,6 +203,10 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         max_failures_device=a.max_failures_device,
         max_failures_ip=a.max_failures_ip,
         failure_window=a.failure_window,
+        contest_limit=a.contest_limit,
+        contest_window=a.contest_window,
+        contest_cooldown=a.contest_cooldown,
+        contest_cooldown_max=a.contest_cooldown_max,
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
         proxies_count=a.proxies_count,
         argon2_time_cost=time_cost,

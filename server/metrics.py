@@ -44,6 +44,11 @@ class Metrics:
         self.displacements = Counter(
             "loginguard_displacements", "Sessions ended by a newer login", registry=r
         )
+        self.contested = Counter(
+            "loginguard_contested_accounts",
+            "Accounts marked contested by the ping-pong guard (each cool-down once)",
+            registry=r,
+        )
         self.ended = Counter(
             "loginguard_sessions_ended", "Sessions ended, by reason", ["reason"], registry=r
         )

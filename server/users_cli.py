@@ -1,4 +1,4 @@
-"""python -m server users add|passwd|seed|disable|enable|list — accounts in the store.
+"""python -m server users add|passwd|seed|disable|enable|uncontest|list — accounts in the store.
 
 Accounts live in Redis (``--redis-url`` or ``LOGINGUARD_REDIS_URL``): the
 embedded memory store lives inside the server process, so there is nothing
@@ -62,7 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     pw = sub.add_parser("passwd", help="set a new password")
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
-    for name, text in (("disable", "disable and end all sessions"), ("enable", "re-enable")):
+    for name, text in (
+        ("disable", "disable and end all sessions"),
+        ("enable", "re-enable"),
+        ("uncontest", "end the contest cool-down of an account and clear its count"),
+    ):
         sub.add_parser(name, help=text).add_argument("username")
     seed = sub.add_parser(
         "seed",
@@ -159,6 +163,12 @@ async def _run(a: argparse.Namespace, stores: Stores) -> int:
         await accounts.put(Account(user.username, user.password_hash, user.role, True))
         ended = await stores.sessions.end_all(user.username, EndReason.DISABLED)
         print(f"disabled {user.username}; ended {len(ended)} session(s)")
+        return 0
+    elif a.cmd == "uncontest":
+        if await stores.sessions.uncontest(user.username):
+            print(f"uncontested {user.username}: displacing logins are admitted again")
+        else:
+            print(f"{user.username} was not contested (its count of displacements is cleared)")
         return 0
     else:
         await accounts.put(Account(user.username, user.password_hash, user.role, False))

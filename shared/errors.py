@@ -7,6 +7,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     SESSION_ACTIVE = "session_active"
     RATE_LIMITED = "rate_limited"
+    ACCOUNT_CONTESTED = "account_contested"  # 429: the ping-pong guard's cool-down
     BAD_REQUEST = "bad_request"
     VALIDATION_FAILED = "validation_failed"
     STORE_UNAVAILABLE = "store_unavailable"

@@ -11,6 +11,8 @@ SESSION: Final = "/api/sessions/{id}"
 ADMIN_SESSIONS: Final = "/api/admin/sessions"
 #: ``DELETE`` ends every session of one user (reason ``admin``).
 ADMIN_USER_SESSIONS: Final = "/api/admin/users/{username}/sessions"
+#: ``DELETE`` clears the ping-pong guard of one user (its cool-down and count); 204.
+ADMIN_USER_CONTEST: Final = "/api/admin/users/{username}/contest"
 WS: Final = "/ws"
 HEALTHZ: Final = "/healthz"
 READYZ: Final = "/readyz"

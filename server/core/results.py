@@ -44,6 +44,13 @@ class RateLimited:
 
 
 @dataclass(frozen=True, slots=True)
+class Contested:
+    """The ping-pong guard refused a login that would have displaced a session."""
+
+    retry_after: float  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class BadCredentials:
     pass
 
@@ -53,7 +60,7 @@ class AccountDisabled:
     pass
 
 
-LoginResult = Admitted | Refused | RateLimited | BadCredentials | AccountDisabled
+LoginResult = Admitted | Refused | Contested | RateLimited | BadCredentials | AccountDisabled
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from server.core.results import (
     Authenticated,
     AuthResult,
     BadCredentials,
+    Contested,
     LoginAttempt,
     LoginResult,
     RateLimited,
@@ -34,8 +35,9 @@ from server.core.results import (
 )
 from server.metrics import Metrics
 from server.sessions.attempts import Limits
+from server.sessions.contest import ContestRule, retry_seconds
 from server.sessions.factory import Stores
-from server.sessions.records import Account, SessionRecord, ending_of
+from server.sessions.records import Account, ContestRefusal, SessionRecord, ending_of
 from shared.messages import By
 from shared.reasons import EndReason
 
@@ -66,6 +68,11 @@ class SessionService:
             per_ip=s.max_failures_ip,
             window=s.failure_window,
         )
+        self._contest = None
+        if s.contest_limit > 0:
+            self._contest = ContestRule(
+                s.contest_limit, s.contest_window, s.contest_cooldown, s.contest_cooldown_max
+            )
 
     async def login(self, attempt: LoginAttempt) -> LoginResult:
         started = time.perf_counter()
@@ -112,7 +119,10 @@ class SessionService:
             idle_ttl=s.idle_ttl,
             settle=ticket.reservation,
             presence_grace=s.presence_grace,
+            contest=self._contest,
         )
+        if outcome.contested is not None:
+            return self._contested(a, outcome.contested)
         if outcome.admitted is None:
             log.info("event=login_refused user=%s policy=%s", a.username, s.policy.value)
             return Refused(s.policy, outcome.conflicts)
@@ -141,6 +151,34 @@ class SessionService:
                 a.ip,
             )
         return Admitted(admitted, token, outcome.ended)
+
+    def _contested(self, a: LoginAttempt, refused: ContestRefusal) -> Contested:
+        wait = retry_seconds(refused.retry_after)
+        if refused.began:
+            self._metrics.contested.inc()
+            # The audit line (one per contest); an audit stream will carry it later.
+            log.warning(
+                "event=account_contested user=%s displacements=%d retry_after=%d device=%s ip=%s",
+                a.username,
+                refused.displacements,
+                wait,
+                a.device_name,
+                a.ip,
+            )
+        else:
+            log.info("event=login_contested user=%s retry_after=%d ip=%s", a.username, wait, a.ip)
+        return Contested(refused.retry_after)
+
+    async def uncontest(self, user: str, *, by_admin: str) -> bool:
+        """Clear the ping-pong guard of ``user``; True when it was contested."""
+        cleared = await self.stores.sessions.uncontest(user)
+        log.warning(
+            "event=account_uncontested user=%s was_contested=%s by=%s",
+            user,
+            "true" if cleared else "false",
+            by_admin,
+        )
+        return cleared
 
     async def _rehash(self, account: Account, password: str) -> None:
         new_hash = await self._passwords.hash(password)
@@ -220,6 +258,7 @@ class SessionService:
 _OUTCOME: dict[type[LoginResult], str] = {
     Admitted: "ok",
     Refused: "session_active",
+    Contested: "contested",
     RateLimited: "rate_limited",
     BadCredentials: "invalid_credentials",
     AccountDisabled: "disabled",

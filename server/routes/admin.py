@@ -1,4 +1,5 @@
-"""Admin: list every live session (SCAN-paged), end all sessions of a user.
+"""Admin: list every live session (SCAN-paged), end all sessions of a user, clear
+the ping-pong guard of a user.
 
 Query and path values are checked before a store sees them: a cursor longer
 than 256 characters, with characters no engine issues, or with a number past
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, empty, json
 
 from server.core.results import Authenticated
 from server.errors import HttpError
@@ -67,13 +68,29 @@ async def all_sessions(request: Request) -> HTTPResponse:
 
 
 # shared/ spells parameters format-style; Sanic wants <name>. unquote: a%40b.c is a@b.c.
-@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"), unquote=True)
-async def kick(request: Request, username: str) -> HTTPResponse:
-    st = state(request)
+async def _existing_user(request: Request, st: WorkerState, username: str) -> Authenticated:
+    """The admin calling, once ``username`` is known to be a valid name of an account."""
     admin = await _require_admin(request, st)
     if not valid_username(username):
         raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
     if await st.stores.accounts.get(username) is None:
         raise HttpError(404, ErrorCode.NOT_FOUND)
+    return admin
+
+
+@bp.delete(paths.ADMIN_USER_SESSIONS.replace("{username}", "<username>"), unquote=True)
+async def kick(request: Request, username: str) -> HTTPResponse:
+    st = state(request)
+    admin = await _existing_user(request, st, username)
     ended = await st.service.end_all(username, EndReason.ADMIN, by_admin=admin.claims.user)
     return json({"ended": [r.public() for r in ended]})
+
+
+@bp.delete(paths.ADMIN_USER_CONTEST.replace("{username}", "<username>"), unquote=True)
+async def uncontest(request: Request, username: str) -> HTTPResponse:
+    """204 when the account was contested (now it is not), 404 when it was not."""
+    st = state(request)
+    admin = await _existing_user(request, st, username)
+    if not await st.service.uncontest(username, by_admin=admin.claims.user):
+        raise HttpError(404, ErrorCode.NOT_FOUND, detail="the account is not contested")
+    return empty()

@@ -12,12 +12,14 @@ from server.core.results import (
     AccountDisabled,
     Admitted,
     BadCredentials,
+    Contested,
     LoginResult,
     RateLimited,
 )
 from server.errors import HttpError
 from server.guard import authenticate
 from server.routes.login_request import parse_login
+from server.sessions.contest import retry_seconds
 from server.state import client_ip, state
 from shared import paths
 from shared.errors import ErrorCode
@@ -48,6 +50,10 @@ def _response(result: LoginResult) -> HTTPResponse:
     if isinstance(result, RateLimited):
         retry = max(1, math.ceil(result.retry_after))
         raise HttpError(429, ErrorCode.RATE_LIMITED, {"Retry-After": str(retry)}, retry_after=retry)
+    if isinstance(result, Contested):
+        retry = retry_seconds(result.retry_after)
+        headers = {"Retry-After": str(retry)}
+        raise HttpError(429, ErrorCode.ACCOUNT_CONTESTED, headers, retry_after=retry)
     if isinstance(result, BadCredentials):
         raise HttpError(401, ErrorCode.INVALID_CREDENTIALS)
     if isinstance(result, AccountDisabled):

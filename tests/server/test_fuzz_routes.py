@@ -33,6 +33,7 @@ ROUTES = [
     ("DELETE", paths.SESSION),
     ("GET", paths.ADMIN_SESSIONS),
     ("DELETE", paths.ADMIN_USER_SESSIONS),
+    ("DELETE", paths.ADMIN_USER_CONTEST),
     ("GET", paths.WS),
     ("GET", paths.HEALTHZ),
     ("GET", paths.READYZ),
