@@ -196,7 +196,10 @@ async def login(
     if response.status_code == 401:
         raise _refused(FailureKind.INVALID_CREDENTIALS)
     if response.status_code == 429:
-        raise _refused(FailureKind.RATE_LIMITED, retry_after=_retry_after(response, body))
+        kind = FailureKind.RATE_LIMITED
+        if error == ErrorCode.ACCOUNT_CONTESTED:
+            kind = FailureKind.CONTESTED
+        raise _refused(kind, retry_after=_retry_after(response, body))
     if response.status_code == 403 and error == ErrorCode.ACCOUNT_DISABLED:
         raise _refused(FailureKind.ACCOUNT_DISABLED)
     if response.status_code in (400, 422) and error in _INPUT_ERRORS:

@@ -3,6 +3,8 @@
 It drives a :class:`~desktop_app.session.SessionMachine` and nothing else; the
 windows only watch that machine. Guarantees:
 
+- A ``contested`` message (the account's PCs keep taking it from each other) is a
+  notice for ``on_contested``, never an ending: the socket stays.
 - A dropped socket is never an ending. Only a terminal message or close code
   (:mod:`desktop_app.wire`, which reads :mod:`shared`) or a 401 naming an
   ending stops the session; everything else reconnects after a
@@ -41,6 +43,7 @@ from desktop_app.wire import (
     Ending,
     OwnSession,
     ProtocolError,
+    contested_from_message,
     ending_from_close,
     ending_from_error,
     ending_from_message,
@@ -73,8 +76,11 @@ class Client:
         backoff: Backoff | None = None,
         open_timeout: float = 5.0,
         http_timeout: float = 10.0,
+        on_contested: Callable[[float], None] | None = None,
     ) -> None:
         self.machine = machine
+        # Told the wait, in seconds, when the server says the account is contested.
+        self._on_contested = on_contested
         self.device = device
         self._backoff = backoff or Backoff()
         self._open_timeout = open_timeout
@@ -350,6 +356,9 @@ class Client:
                     continue  # a future message type in a form we cannot read: ignore
                 if is_hello(message):
                     self._hello(message)
+                elif (wait := contested_from_message(message)) is not None:
+                    if self._on_contested is not None:
+                        self._on_contested(wait)
                 else:
                     announced = ending_from_message(message) or announced
         except ConnectionClosed:

@@ -78,6 +78,8 @@ class FailureKind(StrEnum):
     SESSION_ACTIVE = "session_active"  # ``reject`` policy: the account is in use elsewhere
     DECLINED = "declined"  # ``confirm`` policy: the person chose not to take over
     RATE_LIMITED = "rate_limited"
+    # 429 account_contested: PCs keep taking this account from each other; wait retry_after
+    CONTESTED = "contested"
     STORE_UNAVAILABLE = "store_unavailable"
     UNREACHABLE = "unreachable"  # no HTTP answer at all
     INVALID_ADDRESS = "invalid_address"  # the server address cannot be used
@@ -93,7 +95,7 @@ class FailureKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class LoginFailure:
     kind: FailureKind
-    retry_after: float | None = None  # seconds, for RATE_LIMITED
+    retry_after: float | None = None  # seconds, for RATE_LIMITED and CONTESTED
     sessions: tuple[Session, ...] = ()  # the sessions in the way, for SESSION_ACTIVE
     status: int | None = None  # the HTTP status, when there was one (shown as a number)
     detail: str = ""  # for logs and people debugging; never shown (it is raw English)

@@ -8,6 +8,7 @@ here, from :func:`shared.close_codes.is_terminal`, the message types of
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, cast
@@ -124,3 +125,14 @@ def ending_from_error(body: Mapping[str, object]) -> Ending | None:
 
 def is_hello(message: Mapping[str, object]) -> bool:
     return message.get("type") == MessageType.HELLO.value
+
+
+def contested_from_message(message: Mapping[str, object]) -> float | None:
+    """The wait a ``contested`` message announces, in seconds; None for any other
+    message, and for a ``contested`` one without a usable wait (it is only a notice)."""
+    if message.get("type") != MessageType.CONTESTED.value:
+        return None
+    wait = message.get("retry_after")
+    if isinstance(wait, bool) or not isinstance(wait, int | float):
+        return None
+    return float(wait) if 0 < wait < math.inf else None

@@ -213,6 +213,14 @@
         <translation>Too many failed attempts. Try again later.</translation>
     </message>
     <message>
+        <source>This account is being used on two PCs at once. Wait %1 or contact your administrator.</source>
+        <translation>This account is being used on two PCs at once. Wait %1 or contact your administrator.</translation>
+    </message>
+    <message>
+        <source>This account is being used on two PCs at once. Wait a few minutes or contact your administrator.</source>
+        <translation>This account is being used on two PCs at once. Wait a few minutes or contact your administrator.</translation>
+    </message>
+    <message>
         <source>The server cannot sign anyone in right now. Try again shortly.</source>
         <translation>The server cannot sign anyone in right now. Try again shortly.</translation>
     </message>

@@ -213,6 +213,14 @@
         <translation>로그인 실패가 너무 많습니다. 잠시 후 다시 시도하세요.</translation>
     </message>
     <message>
+        <source>This account is being used on two PCs at once. Wait %1 or contact your administrator.</source>
+        <translation>이 계정이 두 PC에서 동시에 사용되고 있습니다. %1 기다리거나 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
+        <source>This account is being used on two PCs at once. Wait a few minutes or contact your administrator.</source>
+        <translation>이 계정이 두 PC에서 동시에 사용되고 있습니다. 몇 분 기다리거나 관리자에게 문의하세요.</translation>
+    </message>
+    <message>
         <source>The server cannot sign anyone in right now. Try again shortly.</source>
         <translation>지금은 서버에서 로그인을 처리할 수 없습니다. 잠시 후 다시 시도하세요.</translation>
     </message>

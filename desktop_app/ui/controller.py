@@ -45,6 +45,7 @@ from desktop_app.ui.network import NetworkWatch
 from desktop_app.ui.outbox import Outbox
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.wording import (
+    contested_message,
     ending_message,
     failure_message,
     fill,
@@ -93,7 +94,8 @@ class Controller(QObject):
         self.machine = SessionMachine()
         self.machine.subscribe(_log_transition)
         name = options.device_name or settings.device_name
-        self.client = Client(self.machine, Device(settings.device_id, name), backoff=backoff)
+        device = Device(settings.device_id, name)
+        self.client = Client(self.machine, device, backoff=backoff, on_contested=self._contested)
         self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
         # Before any widget exists, so every window is born in the right language.
@@ -220,6 +222,10 @@ class Controller(QObject):
             self.settings.stay_signed_in = False
             self.login.stay.setChecked(False)
             self._tell_keychain(reading=False)
+
+    def _contested(self, wait: float) -> None:
+        """The server says PCs keep taking this account from each other: say so here."""
+        self.main.show_notice(lambda: contested_message(wait))
 
     def _tell_keychain(self, *, reading: bool) -> None:
         """Once per run: the keychain would not keep (or give back) the session."""

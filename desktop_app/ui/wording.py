@@ -154,6 +154,8 @@ def failure_message(failure: LoginFailure, server: str = "") -> str:
         )
     if kind is FailureKind.RATE_LIMITED:
         return translate("Messages", "Too many failed attempts. Try again later.")
+    if kind is FailureKind.CONTESTED:
+        return contested_message(failure.retry_after)
     if kind is FailureKind.STORE_UNAVAILABLE:
         return translate(
             "Messages", "The server cannot sign anyone in right now. Try again shortly."
@@ -168,6 +170,23 @@ def failure_message(failure: LoginFailure, server: str = "") -> str:
             "The server did not accept the username or this PC's name. Check them and try again.",
         )
     return _network_message(failure, server)
+
+
+def contested_message(wait: float | None) -> str:
+    """Said when PCs keep taking the account from each other (the server's cool-down)."""
+    if wait is None:
+        return translate(
+            "Messages",
+            "This account is being used on two PCs at once. "
+            "Wait a few minutes or contact your administrator.",
+        )
+    return fill(
+        translate(
+            "Messages",
+            "This account is being used on two PCs at once. Wait %1 or contact your administrator.",
+        ),
+        duration(wait),
+    )
 
 
 def _network_message(failure: LoginFailure, server: str) -> str:

@@ -6,6 +6,7 @@ from desktop_app.api import endpoints
 from desktop_app.wire import (
     Ending,
     ProtocolError,
+    contested_from_message,
     ending_from_close,
     ending_from_error,
     ending_from_message,
@@ -67,6 +68,27 @@ def test_a_server_reset_reads_the_same_from_message_close_code_and_401() -> None
 @pytest.mark.parametrize("message", [{"type": "hello"}, {"type": "party"}, {}, {"type": 4}])
 def test_hello_and_unknown_messages_are_not_endings(message: dict[str, object]) -> None:
     """Only the ending message types of shared.messages end a session."""
+    assert ending_from_message(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "wait"),
+    [
+        ({"type": "contested", "retry_after": 300}, 300.0),
+        ({"type": "contested", "retry_after": 1.5}, 1.5),
+        ({"type": "contested"}, None),
+        ({"type": "contested", "retry_after": "300"}, None),
+        ({"type": "contested", "retry_after": True}, None),
+        ({"type": "contested", "retry_after": 0}, None),
+        ({"type": "contested", "retry_after": float("inf")}, None),
+        ({"type": "hello", "retry_after": 300}, None),
+    ],
+)
+def test_contested_messages_are_notices_never_endings(
+    message: dict[str, object], wait: float | None
+) -> None:
+    """A contested message gives its wait (None when malformed) and never ends the session."""
+    assert contested_from_message(message) == wait
     assert ending_from_message(message) is None
 
 

@@ -179,3 +179,32 @@ async def test_two_profiles_are_two_devices(apps: Apps) -> None:
         a, b, a_again = launch("PC-A"), launch("PC-B"), launch("PC-A")
         assert a.c.client.device.device_id != b.c.client.device.device_id
         assert a.c.client.device.device_id == a_again.c.client.device.device_id
+
+
+async def test_a_contested_account_is_explained_on_both_pcs(
+    apps: Apps, start_server: Callable[..., ServerProcess]
+) -> None:
+    """Past the server's contest limit the refused PC reads why under the login form, and
+    the PC signed in reads the same in its main window and stays connected."""
+    contested = (
+        "This account is being used on two PCs at once. "
+        "Wait about 5 minutes or contact your administrator."
+    )
+    server = start_server("--demo", "--contest-limit", "1")
+    async with apps() as launch:
+        pc1, pc2 = launch("PC-1"), launch("PC-2")
+        await pc1.connected(server.url)
+        await pc2.connected(server.url)  # displaces PC-1: the one displacement allowed
+        box = await eventually(lambda: pc1.c.ending_box, what="PC-1's displaced dialog")
+        pc1.click(box.button(box.StandardButton.Ok))
+        await pc1.until(State.LOGGED_OUT)
+
+        await pc1.sign_in(server.url)  # would displace PC-2 again
+        await eventually(lambda: pc1.c.login.message.text() == contested, what="the reason")
+        assert pc1.state is State.LOGGED_OUT
+        failure = pc1.c.machine.snapshot.failure
+        assert failure is not None
+        assert failure.retry_after == 300
+        await eventually(lambda: pc2.c.main.notice.text() == contested, what="PC-2's notice")
+        assert pc2.c.main.notice.isVisible()
+        assert pc2.state is State.CONNECTED
