@@ -39,7 +39,7 @@ def test_reject_refuses_and_names_the_conflicts() -> None:
 def test_confirm_needs_takeover() -> None:
     """Confirm refuses without takeover and displaces with it."""
     assert decide([A], "pc2", Policy.CONFIRM, 1, False) == Decision(False, (), ("a",))
-    assert decide([A], "pc2", Policy.CONFIRM, 1, True) == Decision(True, ("a",), ())
+    assert decide([A], "pc2", Policy.CONFIRM, 1, True) == Decision(True, ("a",), (), True)
 
 
 def test_same_device_replaces_itself_under_every_policy() -> None:
