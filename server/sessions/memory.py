@@ -27,6 +27,7 @@ from server.sessions.records import (
     SessionRecord,
     Status,
     Tombstone,
+    Unreachable,
 )
 from shared.messages import By
 from shared.reasons import EndReason
@@ -141,7 +142,7 @@ class MemorySessions(SessionStore):
 
     async def check_many(
         self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         return [self._check(user, jti, touch_ttl) for user, jti in refs]
 
     async def end(

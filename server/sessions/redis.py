@@ -32,7 +32,15 @@ from server.sessions.attempts import KNOWN_DEVICE_TTL, KNOWN_DEVICES, Reservatio
 from server.sessions.base import SessionStore
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
-from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status
+from server.sessions.records import (
+    UNREACHABLE,
+    Clock,
+    LoginOutcome,
+    SessionRecord,
+    Status,
+    StoreUnavailable,
+    Unreachable,
+)
 from server.sessions.redis_accounts import RedisAttempts
 from server.sessions.redis_conn import Call, Link
 from server.sessions.redis_epoch import Epoch
@@ -54,9 +62,10 @@ class RedisSessions(SessionStore):
     bucket's give-back of its reservation) in the same pipeline on one server, and
     beside it, one pipeline per node, on a cluster; those two are best effort, so
     a dead shard holding them fails no login (see :meth:`_change`);
-    ``check_many`` is one pipelined round trip (per cluster node). ``ttl_margin``
-    seconds are added to every key TTL so Redis never drops a record the clock
-    still considers alive.
+    ``check_many`` is one pipelined round trip (per cluster node), and answers
+    the sessions of the shards that can be reached when one cannot.
+    ``ttl_margin`` seconds are added to every key TTL so Redis never drops a
+    record the clock still considers alive.
     """
 
     name = "redis"
@@ -157,11 +166,14 @@ class RedisSessions(SessionStore):
 
     async def check_many(
         self, refs: Sequence[tuple[str, str]], *, touch_ttl: float | None = None
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         now = self.clock()
         calls = [self._check_call(user, jti, now, touch_ttl) for user, jti in refs]
-        replies = await self._link.run_many(self._check, calls)
-        return [codec.status(u, j, r) for (u, j), r in zip(refs, replies, strict=True)]
+        replies = await self._link.run_many(self._check, calls, partial=True)
+        return [
+            UNREACHABLE if isinstance(r, StoreUnavailable) else codec.status(u, j, r)
+            for (u, j), r in zip(refs, replies, strict=True)
+        ]
 
     async def _end_sessions(
         self, user: str, reason: EndReason, by: By | None, *jti: str
