@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,9 +11,9 @@ from server.sessions.factory import Stores, redis_stores
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
 from server.sessions.records import UNREACHABLE, SessionRecord, StoreUnavailable
-from tests.conformance.helpers import FakeClock
+from tests.conformance.helpers import FakeClock, Listener
 from tests.support.redis_cluster import RedisCluster
-from tests.support.server import new_prefix
+from tests.support.server import new_prefix, timeout
 
 pytestmark = pytest.mark.redis
 
@@ -67,3 +68,39 @@ async def test_check_many_answers_the_live_shards_and_leaves_the_dead_one_unreac
     assert statuses == [*expected, None]
     with pytest.raises(StoreUnavailable):
         await store.sessions.check(crippled.user_on(prefix, dead), "x")
+
+
+async def test_a_failing_resync_keeps_the_subscription_and_is_tried_again(
+    crippled: RedisCluster, crippled_store: Stores
+) -> None:
+    """While the resync after a lost subscription fails, events are still delivered at
+    once, and the resync is tried again until it completes."""
+    store = crippled_store
+    listener = Listener(store)
+    attempts, failing, begun, done = 0, True, asyncio.Event(), asyncio.Event()
+
+    async def resync() -> None:
+        nonlocal attempts
+        attempts += 1
+        begun.set()
+        if failing:
+            raise StoreUnavailable("redis: a shard is down")
+        done.set()
+
+    task = asyncio.create_task(store.events.listen(listener.handle, resync))
+    try:
+        await listener.ready()
+        crippled.drop_subscribers(crippled.ports)
+        await asyncio.wait_for(begun.wait(), timeout(10))  # resubscribed
+        user = crippled.user_on(_prefix(store), crippled.primaries()[0])
+        await _login(store, user, "a")
+        await _login(store, user, "b")
+        event = await listener.next(within=timeout(2))
+        assert (event.user, event.jti) == (user, "a")
+        assert not done.is_set()
+        failing = False
+        await asyncio.wait_for(done.wait(), timeout(15))
+        assert attempts >= 2
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
