@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.crc import key_slot
 
+from server.sessions.attempts import Limits, Reservation
 from server.sessions.factory import Stores, redis_stores
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
-from server.sessions.records import UNREACHABLE, SessionRecord, StoreUnavailable
+from server.sessions.records import (
+    UNREACHABLE,
+    Account,
+    SessionRecord,
+    StoreUnavailable,
+)
 from tests.conformance.helpers import FakeClock, Listener
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import new_prefix, timeout
@@ -18,6 +26,7 @@ from tests.support.server import new_prefix, timeout
 pytestmark = pytest.mark.redis
 
 IP = "10.0.0.9"
+LIMITS = Limits(per_account=3, per_device=2, per_ip=1, window=60)
 
 
 @pytest.fixture
@@ -39,14 +48,91 @@ def _prefix(store: Stores) -> str:
     return str(store.sessions._keys.prefix)  # type: ignore[attr-defined]
 
 
-async def _login(store: Stores, user: str, jti: str) -> SessionRecord:
+async def _login(
+    store: Stores, user: str, jti: str, settle: Reservation | None = None
+) -> SessionRecord:
     now = store.sessions.clock()
     record = SessionRecord(user, jti, f"dev-{jti}", f"PC {jti}", IP, now, now + 3600)
     outcome = await store.sessions.login(
-        record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=600
+        record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=600, settle=settle
     )
     assert outcome.admitted == record
     return record
+
+
+async def test_every_key_of_an_account_but_the_ip_bucket_shares_the_accounts_slot(
+    redis_cluster: RedisCluster, cluster_prefix: str, clock: FakeClock
+) -> None:
+    """Reserving, failing, settling and signing in write the account's keys in its own
+    slot; only the IP bucket (and the write counter) live elsewhere."""
+    keys = Keys(cluster_prefix)
+    limits = Limits(per_account=5, per_device=5, per_ip=5, window=60)
+    store = redis_stores(redis_cluster.url, prefix=cluster_prefix, clock=clock)
+    try:
+        await store.accounts.put(Account("alice", "hash"))
+        failed = await store.attempts.reserve("alice", "dev-x", IP, limits)
+        assert failed.reservation is not None
+        await store.attempts.failed(failed.reservation)  # a wrong password keeps it
+        right = await store.attempts.reserve("alice", "dev-a", IP, limits)
+        await _login(store, "alice", "a", settle=right.reservation)  # dev-a is known now
+        again = await store.attempts.reserve("alice", "dev-a", IP, limits)
+        assert again.reservation is not None
+        assert again.reservation.known_device
+    finally:
+        await store.close()
+    found = set()
+    for port in redis_cluster.primaries():
+        with redis_cluster.client(port) as node:
+            found |= set(node.scan_iter(match=f"{cluster_prefix}:*", count=1000))
+    elsewhere = {keys.ip_bucket(IP), keys.epoch}
+    home = key_slot(keys.index("alice").encode())
+    of_alice = found - elsewhere
+    assert {key_slot(key.encode()) for key in of_alice} == {home}
+    assert of_alice == {
+        keys.account("alice"),
+        keys.devices("alice"),
+        keys.account_bucket("alice"),
+        keys.device_bucket("alice", "dev-a"),
+        keys.index("alice"),
+        keys.of_user("alice") + "s:a",
+    }
+    assert keys.ip_bucket(IP) in found
+
+
+async def test_a_dead_ip_shard_lifts_the_ip_limit_only(
+    crippled: RedisCluster,
+    crippled_store: Stores,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the IP bucket's shard down, logins of accounts elsewhere go on unchecked by
+    the IP limit (and say so), while 20 at once still get no more than the account's
+    limit; accounts on the dead shard fail closed."""
+    store, prefix = crippled_store, _prefix(crippled_store)
+    dead = crippled.port_of_key(Keys(prefix).ip_bucket(IP))
+    alive = next(port for port in crippled.primaries() if port != dead)
+    alice = crippled.user_on(prefix, alive)
+    bob = crippled.user_on(prefix, dead)
+    await store.accounts.put(Account(alice, "hash"))
+    await store.accounts.put(Account(bob, "hash"))
+    crippled.kill(dead)
+
+    with caplog.at_level(logging.INFO, logger="loginguard.store"):
+        tickets = await asyncio.gather(
+            *(store.attempts.reserve(alice, f"dev-{i}", IP, LIMITS) for i in range(20))
+        )
+    held = [t for t in tickets if t.reservation is not None]
+    assert len(held) == LIMITS.per_account  # the IP limit (1) would have held one
+    assert all(t.unchecked == ("ip",) for t in held)
+    assert all(t.reservation is not None and not t.reservation.holds_ip for t in held)
+    assert all(t.retry_after > 0 for t in tickets if t.reservation is None)
+    assert all(t.account == Account(alice, "hash") for t in tickets)
+    for ticket in held:
+        assert ticket.reservation is not None
+        await store.attempts.failed(ticket.reservation)
+    with pytest.raises(StoreUnavailable):
+        await store.attempts.reserve(bob, "dev-b", IP, LIMITS)
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("event=rate_limit_degraded limit=ip" in line for line in lines) == 1, lines
 
 
 async def test_check_many_answers_the_live_shards_and_leaves_the_dead_one_unreachable(
