@@ -227,7 +227,8 @@ class Link:
         again - which is why only idempotent scripts may come here.
 
         With ``partial`` on a cluster, the calls of a node that could not be
-        reached get a :class:`~.redis_nodes.NodeUnreachable` in their place and the
+        reached (or could not serve them now) get a :class:`StoreUnavailable` in
+        their place, usually a :class:`~.redis_nodes.NodeUnreachable`, and the
         others their replies; any other error still raises. On one server there is
         nothing partial to answer: an unreachable server raises.
         """

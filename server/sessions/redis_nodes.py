@@ -131,7 +131,9 @@ async def run_per_node(
     a failover) did not run: its script is loaded there and that call alone is
     sent again, so a script that is not idempotent never runs twice. An error
     meaning the node cannot be reached comes back as :class:`NodeUnreachable`
-    for every call of that node; other errors come back as they are.
+    for every call of that node; one meaning the call cannot be served now though
+    the node is there (this process out of connections, the node out of memory)
+    as a plain :class:`StoreUnavailable`; other errors as they are.
     """
     replies: list[Any] = [None] * len(calls)
     groups: dict[str, tuple[ClusterNode, list[int]]] = {}
@@ -146,24 +148,28 @@ async def run_per_node(
     sent = [_pipeline(client, [calls[i] for i in held]) for _, held in groups.values()]
     results = await asyncio.gather(*sent, return_exceptions=True)
     for (node, held), result in zip(groups.values(), results, strict=True):
-        if isinstance(result, BaseException):
-            if isinstance(result, rx.MaxConnectionsError):
-                # This process ran out of connections; the node itself is fine.
-                result = StoreUnavailable(f"redis: {result}")
-            elif unavailable(result):
-                result = nodes.failed(node, result)
-            elif not isinstance(result, Exception):
-                raise result  # cancelled
+        if isinstance(result, Exception):
             for i in held:
-                replies[i] = result
-            continue
-        for i, reply in zip(held, result, strict=True):
-            if isinstance(reply, rx.NoScriptError):
-                reply = await _again(client, *calls[i])
-            replies[i] = nodes.failed(node, reply) if unavailable(reply) else reply
+                replies[i] = _failure(nodes, node, result)
+        elif isinstance(result, BaseException):
+            raise result  # cancelled
+        else:
+            for i, reply in zip(held, result, strict=True):
+                if isinstance(reply, rx.NoScriptError):
+                    reply = await _again(client, *calls[i])
+                replies[i] = _failure(nodes, node, reply) if isinstance(reply, Exception) else reply
         if not any(isinstance(replies[i], NodeUnreachable) for i in held):
             nodes.answered(node.name)
     return replies
+
+
+def _failure(nodes: Nodes, node: ClusterNode, error: Exception) -> Exception:
+    """What a call that met ``error`` on ``node`` gets in its place."""
+    if isinstance(error, rx.MaxConnectionsError | rx.OutOfMemoryError):
+        # This process ran out of connections, or the node refuses writes for lack of
+        # memory: the node is there, the call fails closed, and that is all.
+        return StoreUnavailable(f"redis: {error}")
+    return nodes.failed(node, error) if unavailable(error) else error
 
 
 async def _pipeline(client: RedisCluster, calls: Sequence[tuple[AsyncScript, Call]]) -> list[Any]:

@@ -19,6 +19,7 @@ from server.sessions.records import (
     SessionRecord,
     StoreUnavailable,
 )
+from server.sessions.redis_nodes import NodeUnreachable
 from tests.conformance.helpers import FakeClock, Listener
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import new_prefix, timeout
@@ -133,6 +134,22 @@ async def test_a_dead_ip_shard_lifts_the_ip_limit_only(
         await store.attempts.reserve(bob, "dev-b", IP, LIMITS)
     lines = [r.getMessage() for r in caplog.records]
     assert sum("event=rate_limit_degraded limit=ip" in line for line in lines) == 1, lines
+
+
+async def test_a_shard_out_of_memory_does_not_lift_the_ip_limit(
+    crippled: RedisCluster, crippled_store: Stores
+) -> None:
+    """A node that answers but refuses writes (out of memory) is not a dead shard: a
+    login whose IP bucket it holds fails closed rather than going on unchecked."""
+    store, prefix = crippled_store, _prefix(crippled_store)
+    full = crippled.port_of_key(Keys(prefix).ip_bucket(IP))
+    alice = crippled.user_on(prefix, next(p for p in crippled.primaries() if p != full))
+    await store.accounts.put(Account(alice, "hash"))
+    with crippled.client(full) as node:
+        node.config_set("maxmemory", "1")  # with the default noeviction: writes refused
+    with pytest.raises(StoreUnavailable) as refused:
+        await store.attempts.reserve(alice, "dev-a", IP, LIMITS)
+    assert not isinstance(refused.value, NodeUnreachable)
 
 
 async def test_check_many_answers_the_live_shards_and_leaves_the_dead_one_unreachable(
