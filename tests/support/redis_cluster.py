@@ -148,7 +148,9 @@ class RedisCluster:
             time.sleep(0.1)
 
     def _wait_until_replicated(self) -> None:
-        """Every replica's link to its primary is up and its first sync is done."""
+        """Every replica's link to its primary is up, its first sync is done, and every
+        node knows it for a replica (a primary refuses its vote to a node it takes for a
+        primary, so a failover needs that)."""
         deadline = time.monotonic() + timeout(30)
         replicas = [port for port in self.ports if port not in self.primaries()]
         while True:
@@ -156,7 +158,13 @@ class RedisCluster:
             for port in replicas:
                 with self.client(port) as client:
                     infos.append(client.info("replication"))
-            if all(
+            views = []
+            for port in self.ports:
+                with self.client(port) as client:
+                    lines = str(client.execute_command("CLUSTER", "NODES")).splitlines()
+                # <id> <host:port@bus> <flags,...> ...
+                views.append(sum("slave" in line.split()[2].split(",") for line in lines))
+            if set(views) == {len(replicas)} and all(
                 i.get("master_link_status") == "up" and not i.get("master_sync_in_progress")
                 for i in infos
             ):
