@@ -1,4 +1,4 @@
-"""What the Redis engine promises on a cluster with one primary down: the others serve on."""
+"""What the Redis engine promises on a cluster when a primary dies or hands over its slots."""
 
 from __future__ import annotations
 
@@ -207,3 +207,35 @@ async def test_a_failing_resync_keeps_the_subscription_and_is_tried_again(
     finally:
         task.cancel()
         await asyncio.wait([task])
+
+
+async def test_calls_follow_a_primary_that_handed_its_slots_to_its_replica(
+    clock: FakeClock,
+) -> None:
+    """After a manual failover the old primary answers MOVED: a store that still has the
+    old topology is redirected, loads its scripts on the new primary, and carries on."""
+    # A short node timeout makes the nodes gossip, and learn who replicates whom, sooner.
+    cluster = RedisCluster(replicas=1, options=("--cluster-node-timeout", "1000")).start()
+    store = redis_stores(cluster.url, prefix=new_prefix(), clock=clock)
+    try:
+        prefix = _prefix(store)
+        old = cluster.primaries()[0]
+        user = cluster.user_on(prefix, old)
+        first = await _login(store, user, "a")
+        replica = cluster.replica_of(old)
+        cluster.wait_replicated(old)
+        with cluster.client(replica) as node:
+            node.execute_command("CLUSTER", "FAILOVER")
+        async with asyncio.timeout(timeout(15)):
+            while True:
+                with cluster.client(old) as node:
+                    if node.info("replication")["role"] == "slave":
+                        break
+                await asyncio.sleep(0.05)
+        assert await store.sessions.check(user, "a") == first
+        await _login(store, user, "b")  # displaces a: a script that changes, redirected
+        statuses = await store.sessions.check_many([(user, "a"), (user, "b")])
+        assert [type(s).__name__ for s in statuses] == ["Tombstone", "SessionRecord"]
+    finally:
+        await store.close()
+        cluster.stop()
