@@ -188,7 +188,7 @@ async def _on_node(
         PipelineCommand(i, "EVALSHA", script.sha, len(keys), *keys, *args)
         for i, (script, (keys, args)) in enumerate(calls)
     ]
-    # Straight to the node: ClusterPipeline would do the same, at twice the CPU.
+    # Straight to the node: ClusterPipeline does the same at a third more CPU per call.
     if len(commands) == 1:
         (command,) = commands
         try:
