@@ -46,7 +46,13 @@ from server.config import ServerSettings
 from server.idle_socket import CLOSE_DEADLINE, close
 from server.metrics import Metrics
 from server.sessions.factory import Stores
-from server.sessions.records import SessionEvent, SessionRecord, StoreUnavailable, ending_of
+from server.sessions.records import (
+    SessionEvent,
+    SessionRecord,
+    StoreUnavailable,
+    Unreachable,
+    ending_of,
+)
 from shared.close_codes import CloseCode
 from shared.messages import By
 from shared.reasons import ENDINGS, EndReason, end_message
@@ -256,6 +262,8 @@ class Hub:
         now = time.time()
         closed = 0
         for (jti, (user, ws, exp)), status in zip(items, statuses, strict=True):
+            if isinstance(status, Unreachable):
+                continue  # its shard is down: nothing is known, a later round asks again
             ending = ending_of(status, token_expired=exp <= now)
             if ending is not None:
                 closed += 1

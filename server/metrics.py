@@ -61,6 +61,13 @@ class Metrics:
         self.started = Counter(
             "loginguard_sessions_started", "Sessions admitted by a login", registry=r
         )
+        self.limit_degraded = Counter(
+            "loginguard_rate_limit_degraded",
+            "Login attempts let through without a limit whose counter could not be reached"
+            " (its Redis Cluster shard down), by limit",
+            ["limit"],
+            registry=r,
+        )
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r
         )

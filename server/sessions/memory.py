@@ -27,6 +27,7 @@ from server.sessions.records import (
     SessionRecord,
     Status,
     Tombstone,
+    Unreachable,
 )
 from shared.messages import By
 from shared.reasons import EndReason
@@ -160,7 +161,7 @@ class MemorySessions(SessionStore):
         *,
         touch_ttl: float | None = None,
         present: bool = False,
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         return [self._check(user, jti, touch_ttl, present) for user, jti in refs]
 
     async def end(
