@@ -167,5 +167,6 @@ class SessionStore(ABC):
         """
 
     @abstractmethod
-    async def ping(self) -> None:
-        """Return when the store answers; raise StoreUnavailable otherwise."""
+    async def ping(self) -> int:
+        """How many parts of the store did not answer (Redis Cluster primaries; else 0);
+        StoreUnavailable when none did."""

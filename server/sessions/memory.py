@@ -218,8 +218,8 @@ class MemorySessions(SessionStore):
     async def watch(self) -> bool:
         return False  # this memory lives and dies with the process
 
-    async def ping(self) -> None:
-        return None
+    async def ping(self) -> int:
+        return 0
 
 
 def _encode_cursor(key: tuple[str, str]) -> str:

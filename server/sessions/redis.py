@@ -269,5 +269,5 @@ class RedisSessions(SessionStore):
 
     # -- lifecycle --------------------------------------------------------------
 
-    async def ping(self) -> None:
-        await self._link.ping()
+    async def ping(self) -> int:
+        return await self._link.ping()

@@ -329,13 +329,26 @@ class Link:
             )
             return int(cursors[node.name]), list(keys)
 
-    async def ping(self) -> None:
-        """Return when every primary answers."""
+    async def ping(self) -> int:
+        """How many cluster primaries did not answer (0 on one server); StoreUnavailable
+        when nothing answered. Each primary is asked on its own, all at once."""
         async with self.io() as client:
-            if isinstance(client, RedisCluster):
-                await client.ping(target_nodes=RedisCluster.PRIMARIES)
-            else:
+            if not isinstance(client, RedisCluster):
                 await client.ping()
+                return 0
+            primaries = client.get_primaries()
+        answers = await asyncio.gather(*(self._ping_node(node) for node in primaries))
+        if not any(answers):
+            raise StoreUnavailable("redis: no cluster primary answers")
+        return answers.count(False)
+
+    async def _ping_node(self, node: ClusterNode) -> bool:
+        try:
+            async with self.io() as client:
+                await client.execute_command("PING", target_nodes=node)
+        except StoreUnavailable:
+            return False
+        return True
 
     @asynccontextmanager
     async def pubsub(self) -> AsyncIterator[PubSub]:

@@ -129,6 +129,10 @@ async def test_a_dead_primary_stops_only_its_own_accounts_until_its_replica_take
         assert (me.status_code, me.json()["error"]) == (503, "store_unavailable")
         # Not closed as if its session had ended: nothing is known about it.
         assert sockets[user].conn.close_code is None
+    # Ready, if degraded: every node is as affected, so none may be taken out for it.
+    ready = await asyncio.to_thread(httpx.get, server.url + "/readyz", timeout=timeout(10))
+    assert ready.status_code == 200, ready.text
+    assert ready.json() == {"status": "degraded", "store": "redis", "unreachable_primaries": 1}
     # The healthy accounts' logins went on without the per-IP limit, and said so.
     metrics = await asyncio.to_thread(httpx.get, server.url + "/metrics", timeout=timeout(10))
     assert f'loginguard_rate_limit_degraded_total{{limit="ip"}} {len(healthy)}.0' in metrics.text
@@ -144,6 +148,8 @@ async def test_a_dead_primary_stops_only_its_own_accounts_until_its_replica_take
     assert (message["type"], message["by"]["device_name"]) == ("displaced", "PC-3")
     for i, user in enumerate(doomed[1:]):
         await _displaced_in_time(server, user, sockets[user], f"PC-4-{i}")
+    ready = await asyncio.to_thread(httpx.get, server.url + "/readyz", timeout=timeout(10))
+    assert ready.json()["status"] == "ready", ready.text
     log = await asyncio.to_thread(server.log_with, "event=rate_limit_restored limit=ip")
     assert log.count("event=rate_limit_degraded limit=ip") == 1, log
     assert log.count("event=rate_limit_restored limit=ip") == 1, log
