@@ -21,7 +21,8 @@ def serve(settings: config.ServerSettings) -> int:
     stop.note_requests()  # before the slow imports: a stop meanwhile is acted on later
     metrics_dir = None
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        # Workers inherit this and write their figures there for /metrics to merge.
+        # Workers inherit this and write their figures there for /metrics to merge;
+        # set before prometheus-client is imported here, for the main process's own.
         metrics_dir = tempfile.mkdtemp(prefix="loginguard-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:

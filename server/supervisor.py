@@ -1,13 +1,23 @@
-"""The main process of ``--workers N``: it stops all its workers in time.
+"""The main process of ``--workers N``: it replaces a worker that dies and stops them all in time.
 
-Sanic's ``WorkerManager`` starts the workers, but its stop could hang: a stop signal during
+Sanic's ``WorkerManager`` starts the workers and restarts one when asked
+(``restart(process_names=...)``, its reloader's way), but it never noticed a
+worker that died on its own: after ``kill -9`` of one of two workers the other
+served alone, silently, for good. Its stop could hang too: a stop signal during
 start-up was put back in the queue behind the workers' acknowledgements, which
 stopped workers never send, so the main process waited forever; its join waited
 forever for a worker that missed its stop signal; and a second signal killed the
 whole process group, the main process with it. :class:`Supervisor` is that
 manager with these gaps filled:
 
-* A worker that fails to start ends the server with exit 1, as in Sanic.
+* A worker that ends while the server is not stopping is logged
+  (``event=worker_died``, ERROR; ``loginguard_worker_deaths_total``), its live
+  figures leave ``/metrics``, and Sanic's restart replaces it;
+  ``event=worker_replaced`` (WARNING) follows once the new one is up.
+* ``CRASH_LIMIT`` deaths within ``CRASH_WINDOW`` seconds mean that something kills
+  workers as fast as they come back: the server stops (``event=worker_crash_loop``)
+  and exits 1, for systemd to restart or give up on. So does a worker that fails
+  to start at all, as in Sanic.
 * A stop signal at any moment stops every worker: asked with SIGTERM, asked again
   every second (one may have missed it, see ``server/stop.py``), killed at
   ``STOP_DEADLINE``; a second stop signal kills them at once. The main process
@@ -34,20 +44,24 @@ import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.managers import SyncManager
 from types import FrameType
 from typing import Any, TypeVar
 
 from sanic.mixins import startup
+from sanic.worker.constants import ProcessState
 from sanic.worker.manager import MonitorCycle, WorkerManager
 from sanic.worker.process import WorkerProcess
 
-from server import stop
+from server import metrics, stop
 
 log = logging.getLogger("loginguard.supervisor")
 T = TypeVar("T")
 
+CRASH_LIMIT = 3  # worker deaths ...
+CRASH_WINDOW = 60.0  # ... within this many seconds: stop and exit 1
 STOP_DEADLINE = 8.0  # seconds from a stop signal until the workers left are killed
 ASK_AGAIN_EVERY = 1.0  # seconds between stop requests to a worker that goes on running
 
@@ -95,12 +109,15 @@ def _stop_signals_blocked() -> Iterator[None]:
 
 
 class Supervisor(WorkerManager):
-    """Sanic's ``WorkerManager`` whose every stop ends, in time."""
+    """Sanic's ``WorkerManager`` that replaces dead workers and bounds every stop."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Set before Sanic's __init__, which installs the signal handlers.
         self.exit_code = 0
+        self._deaths: deque[float] = deque()  # when recent deaths happened
+        self._replacing: dict[str, tuple[int, float]] = {}  # name → (dead pid, when)
         self._deadline: float | None = None  # set when the stop begins
+        self._died_total = metrics.worker_deaths()
         super().__init__(*args, **kwargs)
         noted = stop.requested()
         if noted is not None:  # the signal came while the main process was starting
@@ -124,6 +141,7 @@ class Supervisor(WorkerManager):
         kept: list[object] = []
         try:
             while not self._shutting_down and not self._all_acked():
+                self._bury_the_dead()
                 if time.monotonic() > deadline:
                     log.error("event=workers_not_ready after=%ds", self.THRESHOLD // 10)
                     self._give_up()
@@ -152,13 +170,67 @@ class Supervisor(WorkerManager):
             return MonitorCycle.BREAK  # Sanic needed a message in the pipe for this
         return super()._poll_monitor()
 
+    def _handle_message(self, message: str) -> MonitorCycle | None:
+        if message == "__TERMINATE_EARLY__":
+            return None  # a replacement failed to start: its death is counted anyway
+        return super()._handle_message(message)
+
     def _sync_states(self) -> None:
+        self._bury_the_dead()
         if self._shutting_down:
             return
         try:
             super()._sync_states()  # type: ignore[no-untyped-call]
+            self._announce_replacements()
         except (OSError, EOFError):
             self._keeper_lost()
+
+    def _bury_the_dead(self) -> None:
+        """Log, count and replace every worker that ended without being asked to."""
+        for process in list(self.transient_processes):
+            if self._shutting_down:
+                return
+            if process.pid is None or process.is_alive():
+                continue
+            self._died(process)
+
+    def _died(self, process: WorkerProcess) -> None:
+        pid, code = int(process.pid), int(process.exitcode)
+        now = time.monotonic()
+        self._deaths.append(now)
+        while self._deaths[0] < now - CRASH_WINDOW:
+            self._deaths.popleft()
+        deaths = len(self._deaths)
+        self._died_total.inc()
+        metrics.forget_process(pid)
+        if code < 0:  # killed by a signal
+            died = "event=worker_died worker=%s pid=%d signal=%s deaths=%d window=%ds"
+            how: object = _signal_name(-code)
+        else:
+            died = "event=worker_died worker=%s pid=%d exitcode=%d deaths=%d window=%ds"
+            how = code
+        log.error(died, process.name, pid, how, deaths, CRASH_WINDOW)
+        if deaths >= CRASH_LIMIT:
+            log.error("event=worker_crash_loop deaths=%d window=%ds", deaths, CRASH_WINDOW)
+            self._give_up()
+            return
+        try:
+            with _stop_signals_blocked():
+                self.restart(process_names=[process.name])
+        except Exception as exc:
+            log.error("event=worker_restart_failed worker=%s error=%r", process.name, exc)
+            self._give_up()
+            return
+        self._replacing[process.name] = (pid, now)
+
+    def _announce_replacements(self) -> None:
+        for process in self.transient_processes:
+            dead = self._replacing.get(process.name)
+            if dead is not None and process.state is ProcessState.ACKED:
+                del self._replacing[process.name]
+                after = time.monotonic() - dead[1]
+                replaced = "event=worker_replaced worker=%s pid=%d old_pid=%d after=%.1fs"
+                log.warning(replaced, process.name, process.pid, dead[0], after)
 
     def _keeper_lost(self) -> None:
         # Sanic's keeper of the workers' states is gone (killed on its own): the

@@ -1,5 +1,6 @@
-"""A server's processes over their life: a stop signal at any moment ends every process
-in time, with 1001 to every socket and no traceback (docs/deploy.md, "Stopping")."""
+"""A server's processes over their life: a worker that dies is replaced, one that keeps
+dying ends the server, and a stop signal at any moment ends every process in time, with
+1001 to every socket and no traceback (docs/deploy.md, "Process life")."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 
 from tests.support import procs
 from tests.support.churn import close_code, hold
+from tests.support.clients import login
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, login_body, new_prefix, timeout
 
@@ -95,6 +97,13 @@ def quiet(log: str) -> None:
     assert not noise, log
 
 
+def metric(server: ServerProcess, name: str) -> float:
+    text = httpx.get(server.url + "/metrics").text
+    found = re.search(rf"^loginguard_{name} (\S+)$", text, re.MULTILINE)
+    assert found, text
+    return float(found.group(1))
+
+
 async def logins(server: ServerProcess, count: int) -> list[str]:
     """``count`` sessions of user1, on one client (one per login costs more than the login).
 
@@ -110,6 +119,70 @@ async def logins(server: ServerProcess, count: int) -> list[str]:
             return str(r.json()["access_token"])
 
         return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+# -- Worker deaths ---------------------------------------------------------------------
+
+
+async def test_a_killed_worker_is_logged_and_replaced_by_one_that_serves(
+    servers: Callable[[int], ServerProcess],
+) -> None:
+    """kill -9 of a worker logs and counts its death, drops its sockets from /metrics and a
+    new worker takes its place: with the other worker stopped, the new one serves alone."""
+    server = servers(2).start()
+    pids = await asyncio.to_thread(both_workers_up, server)
+    held = [await hold(server.port, token) for token in await logins(server, 24)]
+    cut = [asyncio.ensure_future(reader.read(1)) for reader, _ in held]  # done: closed
+    # The worker holding more sockets dies, so that its count must leave /metrics.
+    victim = max(pids, key=lambda pid: procs.held_connections(pid, server.port))
+    survivor = (pids - {victim}).pop()
+    os.kill(victim, signal.SIGKILL)
+
+    log = await asyncio.to_thread(server.log_with, "event=worker_replaced", 30)
+    died = rf"ERROR loginguard.supervisor event=worker_died worker=\S+ pid={victim} signal=SIGKILL"
+    assert re.search(died, log), log
+    assert re.search(
+        rf"WARNING loginguard.supervisor event=worker_replaced .*old_pid={victim}", log
+    )
+    now = procs.workers(main_pid(server))
+    assert len(now - {survivor}) == 1, (pids, now)
+    assert victim not in now
+
+    os.kill(survivor, signal.SIGSTOP)
+    try:
+        ready = await asyncio.to_thread(httpx.get, server.url + "/readyz", timeout=timeout(10))
+        assert ready.status_code == 200
+        body = await asyncio.to_thread(login, server, "user2", "PC-new")
+        held.append(await asyncio.wait_for(hold(server.port, body["access_token"]), timeout(10)))
+    finally:
+        os.kill(survivor, signal.SIGCONT)
+
+    assert any(task.done() for task in cut)
+    still_open = sum(not task.done() for task in cut) + 1
+    await until(lambda: metric(server, "sockets") == still_open, what=f"{still_open} sockets")
+    assert await asyncio.to_thread(metric, server, "worker_deaths_total") == 1
+    for _, writer in held:
+        writer.close()
+    quiet(server.log())
+
+
+async def test_workers_dying_again_and_again_end_the_server_with_exit_1(
+    servers: Callable[[int], ServerProcess],
+) -> None:
+    """The third worker death within a minute stops the server: crash loop logged, exit 1,
+    no process left for systemd to find."""
+    server = servers(2).start()
+    watch = procs.TreeWatch(main_pid(server)).start()
+    for pid in await asyncio.to_thread(both_workers_up, server):
+        os.kill(pid, signal.SIGKILL)
+    await asyncio.to_thread(server.log_with, "event=worker_replaced", 30, times=2)
+    os.kill(min(procs.workers(main_pid(server))), signal.SIGKILL)
+    killed = time.monotonic()
+    assert await asyncio.to_thread(ended, server, watch, killed) == 1, server.log()
+    log = server.log()
+    assert "ERROR loginguard.supervisor event=worker_crash_loop deaths=3 window=60s" in log
+    assert log.count("event=worker_died") == 3
+    quiet(log)
 
 
 # -- Stopping --------------------------------------------------------------------------
