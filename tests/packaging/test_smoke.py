@@ -29,9 +29,9 @@ def test_state_lines_are_parsed_like_the_app_writes_them() -> None:
 def test_packaged_app_signs_in_is_displaced_and_quits_cleanly(
     memory_server: ServerProcess,
 ) -> None:
-    """The bundle signs in offscreen, reaches connected, is displaced by PC-2 and exits 0."""
+    """The bundle signs in offscreen, reaches connected, is displaced by PC-2 and exits 3."""
     report = smoke.check(smoke.BINARY, memory_server.url)
-    assert report.exit_code == 0
+    assert report.exit_code == smoke.EXIT_ENDED
     assert report.displaced_by == smoke.SECOND
     assert report.states.index("connected") < report.states.index("displaced")
 
