@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import desktop_app
+from desktop_app import platforms
 from desktop_app.__main__ import EXIT_ENDED, main
 from tests.desktop.helpers import api_get, api_login
 from tests.support.server import ROOT, ServerProcess, timeout
@@ -62,6 +63,7 @@ async def launch(tmp_path: Path) -> AsyncIterator[Callable[..., asyncio.Future[A
             "XDG_CACHE_HOME": str(tmp_path / "cache"),
             # Never the tester's own keychain (these runs do not opt in, but to be sure).
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+            "LOCALAPPDATA": str(tmp_path / "local"),  # the settings folder on Windows
         }
         if password is not None:
             env["LOGINGUARD_PASSWORD"] = password
@@ -80,6 +82,7 @@ async def launch(tmp_path: Path) -> AsyncIterator[Callable[..., asyncio.Future[A
             await app.proc.wait()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no SIGTERM to send")
 async def test_automation_signs_in_once_and_logs_the_displacement(
     launch: Callable[..., asyncio.Future[AppProcess]], memory_server: ServerProcess
 ) -> None:
@@ -102,6 +105,7 @@ async def test_automation_signs_in_once_and_logs_the_displacement(
     assert not [x for x in app.lines if any(n in x for n in NOISE)], app.lines
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no SIGTERM to send")
 async def test_sigterm_quits_cleanly_and_signs_out(
     launch: Callable[..., asyncio.Future[AppProcess]],
     start_server: Callable[..., ServerProcess],
@@ -170,14 +174,19 @@ def _run_app(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 def test_version_names_the_settings_file_of_the_profile(tmp_path: Path) -> None:
     """--version prints the version, then the profile's settings file, with no display."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
-    env["XDG_CONFIG_HOME"] = str(tmp_path)
+    env.update(XDG_CONFIG_HOME=str(tmp_path), LOCALAPPDATA=str(tmp_path), HOME=str(tmp_path))
     done = _run_app("--version", "--profile", "PC-9", env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == f"loginguard {desktop_app.__version__}"
-    assert f"settings: {tmp_path}/LoginGuard/desktop-PC-9.ini" in lines
+    expected = platforms.settings_file(sys.platform, env, tmp_path, "PC-9")
+    assert f"settings: {expected}" in lines
+    assert str(tmp_path) in str(expected)
 
 
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="Windows and macOS always have one"
+)
 def test_without_a_display_it_says_so_in_one_line(tmp_path: Path) -> None:
     """No DISPLAY, no WAYLAND_DISPLAY, no QT_QPA_PLATFORM: exit 2 with one line, no Qt abort."""
     env = {k: v for k, v in os.environ.items()

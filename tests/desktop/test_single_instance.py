@@ -13,15 +13,28 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app import platforms
 from tests.support.server import ROOT, timeout
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGINGUARD_")}
+    # The settings folder under ``home`` on every OS (desktop_app.platforms).
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home), LOCALAPPDATA=str(home))
+    env.update(HOME=str(home))
+    return env
+
+
+def lock_of(home: Path, profile: str) -> Path:
+    ini = platforms.settings_file(sys.platform, _env(home), home, profile)
+    return Path(str(platforms.lock_file(ini)))
 
 
 class App:
     """``python -m desktop_app`` offscreen, its stderr read line by line on a thread."""
 
     def __init__(self, config: Path, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOGINGUARD_")}
-        env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(config))
+        env = _env(config)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "desktop_app", *args],
             cwd=ROOT,
@@ -94,7 +107,7 @@ def test_second_start_of_a_profile_raises_the_first_and_exits_0(
     tmp_path: Path, apps: list[App]
 ) -> None:
     """Starting PC-1 again brings the running PC-1 window forward; PC-2 starts on its own."""
-    lock = tmp_path / "LoginGuard" / "desktop-PC-1.lock"
+    lock = lock_of(tmp_path, "PC-1")
     first = App(tmp_path, "--profile", "PC-1")
     apps.append(first)
     holding(lock, first)
@@ -108,14 +121,14 @@ def test_second_start_of_a_profile_raises_the_first_and_exits_0(
 
     other = App(tmp_path, "--profile", "PC-2")
     apps.append(other)
-    holding(tmp_path / "LoginGuard" / "desktop-PC-2.lock", other)
+    holding(lock_of(tmp_path, "PC-2"), other)
     assert first.proc.poll() is None
 
 
 def test_a_killed_first_start_leaves_nothing_in_the_way(tmp_path: Path, apps: list[App]) -> None:
     """After the first start is killed (no cleanup), the next start takes the profile over
     and is itself raised by the one after."""
-    lock = tmp_path / "LoginGuard" / "desktop-PC-1.lock"
+    lock = lock_of(tmp_path, "PC-1")
     first = App(tmp_path, "--profile", "PC-1")
     apps.append(first)
     holding(lock, first)
