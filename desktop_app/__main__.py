@@ -200,14 +200,6 @@ def _run(args: argparse.Namespace, settings_root: Path) -> int:
         _say(f"profile {args.profile!r} is held by another start that does not answer")
         return EXIT_BUSY
 
-    instance_log = logging.getLogger("loginguard.instance")
-
-    def raise_windows() -> None:
-        shown = bring_to_front(app)
-        titles = ", ".join(repr(w.windowTitle()) for w in shown)
-        instance_log.info("raised=%d by a second start: %s", len(shown), titles)
-
-    guard.raise_requested.connect(raise_windows)
     options = Options(
         server=args.server,
         username=args.username,
@@ -218,6 +210,16 @@ def _run(args: argparse.Namespace, settings_root: Path) -> int:
 
     async def run() -> int:
         controller = Controller(settings, options)
+
+        def raise_windows() -> None:
+            controller.open_window()  # also out of the tray, when hidden there
+            shown = bring_to_front(app)  # and any dialog above it
+            titles = ", ".join(repr(w.windowTitle()) for w in shown)
+            logging.getLogger("loginguard.instance").info(
+                "raised=%d by a second start: %s", len(shown), titles
+            )
+
+        guard.raise_requested.connect(raise_windows)
         ended: list[Transition] = []
 
         def quit_after_ending(transition: Transition) -> None:

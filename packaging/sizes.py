@@ -21,7 +21,7 @@ RULES = [
     ("Qt libraries", r"(^|/)(lib)?Qt6?\w+(\.so[.\d]*|\.dll|\.dylib)$|/Qt\w+\.framework/"),
     ("OpenSSL", r"(^|/)lib(ssl|crypto)[-\w.]*$"),
     ("Python runtime", r"(^|/)(lib)?python3[\d.]*(\.so[.\d]*|\.dll|\.dylib)?$|(^|/)Python$"),
-    ("Python extension modules", r"lib-dynload/|\.pyd$|\.cpython-[\w-]+\.so$"),
+    ("Python extension modules", r"lib-dynload/|\.pyd$|\.cpython-[\w-]+\.so$|/[^/]+\.abi3\.so$"),
     ("Python standard library", r"(^|/)base_library\.zip$"),
     ("program and pure-Python packages", r"^loginguard(\.exe)?$|^[^/]+/[^/]+\.py[cz]?$"),
     ("other libraries", r"\.(so[.\d]*|dll|dylib)$"),

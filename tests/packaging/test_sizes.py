@@ -29,6 +29,7 @@ sizes = load("sizes")
         ("_internal/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so",
          "Python extension modules"),
         ("_internal/_ssl.pyd", "Python extension modules"),
+        ("_internal/cryptography/hazmat/bindings/_rust.abi3.so", "Python extension modules"),
         ("_internal/libcrypto.so.3", "OpenSSL"),
         ("_internal/libcrypto-3.dll", "OpenSSL"),
         ("_internal/base_library.zip", "Python standard library"),
