@@ -84,9 +84,10 @@ def instance_name(platform: str, settings: PurePath) -> str:
 
     Derived from the settings file's full path, so it differs per user, per profile and per
     settings folder (tests use their own), and stays short enough for a Unix socket path.
-    Windows paths are compared without regard to case, like Windows does.
+    Paths are compared without regard to case on Windows and macOS, whose file systems
+    do the same by default (``--profile PC-1`` and ``pc-1`` share one settings file there).
     """
-    key = str(settings).lower() if platform == "win32" else str(settings)
+    key = str(settings).lower() if platform in ("win32", "darwin") else str(settings)
     return "loginguard-" + hashlib.sha256(key.encode()).hexdigest()[:20]
 
 

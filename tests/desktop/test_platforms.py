@@ -76,7 +76,8 @@ def test_qt_platform_defaults(platform: str, env: dict[str, str], expected: str 
 
 
 def test_instance_names_separate_profiles_users_and_folders() -> None:
-    """Same settings file, same name; another profile or user, another; Windows ignores case."""
+    """Same settings file, same name; another profile or user, another; Windows and macOS
+    ignore case, as their file systems do."""
     a = PurePosixPath("/home/kim/.config", INI)
     names = {
         platforms.instance_name("linux", a),
@@ -88,6 +89,10 @@ def test_instance_names_separate_profiles_users_and_folders() -> None:
     upper = PureWindowsPath(r"C:\Users\Kim\AppData\Local\LoginGuard\desktop-PC-1.ini")
     lower = PureWindowsPath(r"c:\users\kim\appdata\local\loginguard\desktop-pc-1.ini")
     assert platforms.instance_name("win32", upper) == platforms.instance_name("win32", lower)
+    mac = PurePosixPath("/Users/kim/Library/Application Support/LoginGuard/desktop-PC-1.ini")
+    mac_lower = PurePosixPath(str(mac).lower())
+    assert platforms.instance_name("darwin", mac) == platforms.instance_name("darwin", mac_lower)
+    assert platforms.instance_name("linux", mac) != platforms.instance_name("linux", mac_lower)
     assert all(len(n) < 40 for n in names)  # well inside a Unix socket path
 
 
