@@ -32,7 +32,7 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 	$(BIN)/mypy --strict packaging/*.py
-	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # BENCH_SOCKETS=18000 for the full run, BENCH_WORKERS=2 for 2 x 18,000 per node.
 bench: venv
