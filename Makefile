@@ -14,8 +14,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[server,desktop,dev]'
 	touch $@
 
+# make run PORT=8100 (or PORT=8100 make run); `make run --port` would be an option to make.
 run: venv
-	$(BIN)/python packaging/run_demo.py
+	$(BIN)/python packaging/run_demo.py$(if $(PORT), --port $(PORT))
 
 # Qt tests get a process of their own: once a QApplication exists, pytest-qt
 # pumps Qt events after every later test, and leftovers of closed qasync loops
@@ -31,6 +32,7 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 	$(BIN)/mypy --strict packaging/*.py
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # BENCH_SOCKETS=18000 for the full run, BENCH_WORKERS=2 for 2 x 18,000 per node.
 bench: venv

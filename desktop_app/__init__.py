@@ -4,3 +4,5 @@
 tested without a display; ``ui`` holds the widgets, which only watch the
 session state machine.
 """
+
+__version__ = "0.1.0"  # the one place to change it: pyproject.toml and packaging read it

@@ -1,9 +1,15 @@
 """``make run``: one LoginGuard server and two desktop windows, "PC-1" and "PC-2".
 
-Starts ``python -m server --demo`` on 127.0.0.1:8000 (the embedded store, or Redis when
-``REDIS_URL`` is set, with keys under ``lgdemo:`` so the demo accounts never mix with real
-ones), waits for ``/healthz``, opens two app windows whose separate profiles make them
-behave as two PCs, and prints the scenario to try.
+Starts ``python -m server --demo`` on 127.0.0.1:8000 (``--port``; ``make run PORT=8100``),
+on the embedded store, or on Redis when ``REDIS_URL`` is set, with keys under ``lgdemo:``
+so the demo accounts never mix with real ones. Waits for ``/healthz``, opens two app
+windows whose separate profiles make them behave as two PCs, and prints the scenario.
+
+On Redis the demo signs tokens with a secret kept beside its data, in that Redis under
+``lgdemo:demo:jwt-secret`` (made on first use; never on disk, never in the repository),
+so a restarted demo server still accepts the tokens of windows that stayed open, as it
+still holds their sessions. ``LOGINGUARD_JWT_SECRET``, when set, wins. The embedded store
+forgets every session on restart anyway, so it gets a fresh secret each time.
 
 Guarantees: every child runs in a process group of its own, and Ctrl-C, SIGTERM or SIGHUP
 ends each group (SIGTERM, then SIGKILL after a grace period), so nothing it started is
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,6 +39,7 @@ from procs import Child, port_taken, spawn, stop_all, wait_healthy
 
 DEVICES = ("PC-1", "PC-2")
 DEMO_PREFIX = "lgdemo"  # Redis key prefix of `make run` (the server's default is "lg")
+SECRET_KEY = "demo:jwt-secret"  # noqa: S105 - a key name under the prefix, no pattern scans it
 
 # Qt platforms that draw without a window system, so they need no DISPLAY.
 _NO_WINDOW_SYSTEM = {"offscreen", "minimal", "vnc", "linuxfb", "eglfs", "vkkhrdisplay"}
@@ -94,6 +102,37 @@ def missing_qt_libs(env: Mapping[str, str], platform: str = sys.platform) -> lis
         return []
     missing = [line.split()[0] for line in listing.splitlines() if "not found" in line]
     return sorted(set(missing))
+
+
+def demo_secret(redis_url: str, prefix: str) -> str:
+    """The demo's signing secret, kept in its Redis under ``<prefix>:demo:jwt-secret``.
+
+    The first demo to ask makes it (SET NX, so two demos starting at once agree); every
+    later one reads it back. Raises RuntimeError when that Redis cannot be reached.
+    """
+    from redis import Redis, RedisError
+    from redis.cluster import ClusterNode, RedisCluster
+
+    from server.sessions.redis_conn import cluster_seeds, is_cluster_url
+
+    key = f"{prefix}:{SECRET_KEY}"
+    client: Redis | RedisCluster
+    if is_cluster_url(redis_url):
+        seeds, options = cluster_seeds(redis_url)
+        nodes = [ClusterNode(host, port) for host, port in seeds]  # type: ignore[no-untyped-call]
+        client = RedisCluster(startup_nodes=nodes, socket_timeout=5, **options)
+    else:
+        client = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        client.set(key, secrets.token_urlsafe(48), nx=True)
+        value = client.get(key)
+    except RedisError as exc:
+        raise RuntimeError(f"cannot keep the demo's secret in {redis_url}: {exc}") from exc
+    finally:
+        client.close()
+    if not isinstance(value, bytes):
+        raise RuntimeError(f"{key} vanished from {redis_url} as it was written")
+    return value.decode()
 
 
 def scenario(url: str, store: str, windows: bool) -> str:
@@ -159,6 +198,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         prefix = env.get("LOGINGUARD_REDIS_PREFIX") or DEMO_PREFIX
         server_argv += ["--redis-url", args.redis_url, "--redis-prefix", prefix]
         store = f"Redis store (keys {prefix}:*)"
+        if not env.get("LOGINGUARD_JWT_SECRET"):
+            try:
+                # In the environment, not on the command line, where `ps` would show it.
+                child_env["LOGINGUARD_JWT_SECRET"] = demo_secret(args.redis_url, prefix)
+            except RuntimeError as err:
+                say(f"LoginGuard demo failed: {err}.")
+                return 1
 
     children: list[Child] = []
     handled = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])

@@ -1,15 +1,15 @@
-"""Smoke test of the packaged app: sign in, get displaced, quit with exit code 0.
+"""Smoke test of the packaged app: sign in, get displaced, quit by itself with status 3.
 
     python packaging/smoke.py [dist/loginguard/loginguard]
 
 Starts a demo server on a free loopback port, runs the binary offscreen with the
-automation flags (``--username``, password in ``LOGINGUARD_PASSWORD``) and a throw-away
-settings folder, waits for ``state=connected`` on its stderr, signs the same account in
-over HTTP as another device, then expects ``state=displaced`` naming that device and a
-clean exit (status 0, no traceback): by itself when the app offers
-``--exit-on-displaced``, else after SIGTERM, which the app handles like a closed window.
-``make package`` runs this; ``tests/packaging/test_smoke.py`` runs :func:`check` under
-pytest whenever a bundle exists.
+automation flags (``--username``, password in ``LOGINGUARD_PASSWORD``), ``--exit-on-end``,
+``--log-file`` and a throw-away settings folder, waits for ``state=connected`` in that log,
+signs the same account in over HTTP as another device, then expects ``state=displaced``
+naming that device and the app to quit by itself with status 3 (``--exit-on-end``) and
+no traceback. The state lines are read from the log file, not stderr, so the same test
+runs on a windowed Windows build. ``make package`` runs this; the release workflow runs it
+on every OS; ``tests/packaging/test_smoke.py`` runs :func:`check` whenever a bundle exists.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from procs import ROOT, spawn, stop_all, wait_healthy
 BINARY = ROOT / "dist" / "loginguard" / ("loginguard.exe" if os.name == "nt" else "loginguard")
 USER, PASSWORD = "user1", "password1"
 FIRST, SECOND = "SMOKE-PC-1", "SMOKE-PC-2"
-EXIT_FLAG = "--exit-on-displaced"
+EXIT_ENDED = 3  # the app's status after an ending with --exit-on-end (desktop_app.__main__)
 # Lines that mean the app misbehaved even if it reached every state.
 _BAD = ("Traceback", "Task was destroyed", "Exception ignored", "was never awaited")
 _FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
@@ -54,31 +54,43 @@ def fields(line: str) -> dict[str, str]:
 
 @dataclass
 class Report:
-    """What the run showed: every stderr line, the displacing device, the exit status."""
+    """What the run showed: every logged line, the displacing device, the exit status."""
 
     lines: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     displaced_by: str | None = None
     exit_code: int | None = None
-    quit_by: str = ""  # "itself" (--exit-on-displaced) or "SIGTERM"
+    stderr: str = ""
     seconds: float = 0.0
 
 
-class _Reader:
-    """Collects the app's stderr lines on a thread so waits can time out."""
+class _Tail:
+    """Follows the app's ``--log-file`` on a thread so waits can time out."""
 
-    def __init__(self, proc: subprocess.Popen[str], report: Report) -> None:
-        self.proc = proc
+    def __init__(self, path: Path, proc: subprocess.Popen[bytes], report: Report) -> None:
         self.report = report
         self.lines: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
 
         def pump() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                self.lines.put(line.rstrip("\n"))
+            while not path.exists() and proc.poll() is None and not self._stop.is_set():
+                time.sleep(0.05)
+            with contextlib.suppress(FileNotFoundError), path.open(encoding="utf-8") as f:
+                partial = ""
+                while True:
+                    partial += f.readline()
+                    if partial.endswith("\n"):
+                        self.lines.put(partial.rstrip("\n"))
+                        partial = ""
+                    elif proc.poll() is not None or self._stop.is_set():
+                        if rest := partial + f.read():
+                            self.lines.put(rest.rstrip("\n"))
+                        break
+                    else:
+                        time.sleep(0.05)
             self.lines.put(None)
 
-        self.thread = threading.Thread(target=pump, name="smoke-stderr", daemon=True)
+        self.thread = threading.Thread(target=pump, name="smoke-log", daemon=True)
         self.thread.start()
 
     def until_state(self, state: str, timeout: float) -> dict[str, str]:
@@ -100,15 +112,11 @@ class _Reader:
         raise SmokeFailure(f"no state={state} within {timeout:.0f} s")
 
     def close(self) -> None:
-        """After the process ended: let the reader reach end of file, release the pipe."""
+        """After the process ended: keep what it logged last, stop following."""
+        self._stop.set()
         self.thread.join(timeout=10)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-
-    def drain(self) -> None:
-        """Keep what the app wrote after the last awaited state (it has exited by now)."""
         with contextlib.suppress(queue.Empty):
-            while (line := self.lines.get(timeout=5)) is not None:
+            while (line := self.lines.get_nowait()) is not None:
                 self.report.lines.append(line)
 
 
@@ -131,76 +139,64 @@ def login_elsewhere(url: str, device: str = SECOND) -> dict[str, object]:
     return answer
 
 
-def self_exit_flag(binary: Path, env: Mapping[str, str]) -> str | None:
-    """``--exit-on-displaced`` when the app's ``--help`` offers it, else None."""
-    try:
-        shown = subprocess.run(  # noqa: S603 - the binary under test
-            [str(binary), "--help"], env=dict(env), capture_output=True, text=True, timeout=60
-        ).stdout
-    except subprocess.TimeoutExpired:
-        return None
-    return EXIT_FLAG if EXIT_FLAG in shown else None
-
-
 def check(binary: Path, url: str, *, timeout: float = 60.0) -> Report:
     """Run the smoke scenario against the server at ``url``; raise SmokeFailure if it fails.
 
-    With ``--exit-on-displaced`` the app must quit by itself after the displacement;
-    an app without that flag is asked to quit with SIGTERM instead (POSIX), which it
-    must honour as cleanly as a closed window. Either way the exit status must be 0.
+    The app must quit by itself after the displacement (``--exit-on-end``) with status 3,
+    and neither its log nor its stderr may show a traceback.
     """
     report = Report()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="loginguard-smoke-") as home:
         env = _app_env(os.environ, home)
-        flag = self_exit_flag(binary, env)
+        log, err = Path(home) / "app.log", Path(home) / "stderr.txt"
         argv = [str(binary), "--server", url, "--profile", "smoke", "--device-name", FIRST]
-        argv += ["--username", USER, *([flag] if flag else [])]
-        proc = subprocess.Popen(  # noqa: S603 - the binary under test
-            argv,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=os.name == "posix",
-        )
-        reader = _Reader(proc, report)
+        argv += ["--username", USER, "--exit-on-end", "--log-file", str(log)]
+        with err.open("wb") as stderr:
+            proc = subprocess.Popen(  # noqa: S603 - the binary under test
+                argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=os.name == "posix",
+            )
+        tail = _Tail(log, proc, report)
         try:
-            reader.until_state("connected", timeout)
+            tail.until_state("connected", timeout)
             answer = login_elsewhere(url)
             if not answer.get("displaced"):
                 raise SmokeFailure(f"the second login displaced nobody: {answer}")
-            displaced = reader.until_state("displaced", timeout / 3)
+            displaced = tail.until_state("displaced", timeout / 3)
             report.displaced_by = displaced.get("by")
             if report.displaced_by != SECOND:
                 raise SmokeFailure(f"displaced by {report.displaced_by!r}, expected {SECOND!r}")
-            if flag is None:
-                proc.terminate()
             report.exit_code = proc.wait(timeout=timeout / 3)
-            reader.drain()
         except subprocess.TimeoutExpired:
-            failure = SmokeFailure("the app did not quit after state=displaced")
-            raise SmokeFailure(f"{failure}\n--- app stderr ---\n{_join(report)}") from None
+            failure = SmokeFailure("the app did not quit by itself after state=displaced")
+            raise SmokeFailure(f"{failure}\n{_join(report, err)}") from None
         except SmokeFailure as failure:
-            raise SmokeFailure(f"{failure}\n--- app stderr ---\n{_join(report)}") from None
+            raise SmokeFailure(f"{failure}\n{_join(report, err)}") from None
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            reader.close()
-    report.quit_by = "itself" if flag else "SIGTERM"
+            tail.close()
+        report.stderr = err.read_text(encoding="utf-8", errors="replace")
     report.seconds = time.monotonic() - started
-    problems = [line for line in report.lines if any(bad in line for bad in _BAD)]
-    if report.exit_code != 0 or problems:
-        raise SmokeFailure(f"exit code {report.exit_code}, problems {problems}:\n{_join(report)}")
+    seen = [*report.lines, *report.stderr.splitlines()]
+    problems = [line for line in seen if any(bad in line for bad in _BAD)]
+    if report.exit_code != EXIT_ENDED or problems:
+        raise SmokeFailure(
+            f"exit code {report.exit_code} (expected {EXIT_ENDED}), problems {problems}:\n"
+            + "\n".join(seen)
+        )
     return report
 
 
-def _join(report: Report) -> str:
-    return "\n".join(report.lines)
+def _join(report: Report, stderr: Path) -> str:
+    err = stderr.read_text(encoding="utf-8", errors="replace") if stderr.exists() else ""
+    return "--- app log ---\n" + "\n".join(report.lines) + "\n--- app stderr ---\n" + err
 
 
 def _app_env(base: Mapping[str, str], home: str) -> dict[str, str]:
@@ -246,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stop_all([server])
     print(
         f"smoke: OK - {binary} reached {' → '.join(report.states)}, displaced by "
-        f"{report.displaced_by}, quit by {report.quit_by} with 0 ({report.seconds:.1f} s)"
+        f"{report.displaced_by}, quit by itself with {report.exit_code} ({report.seconds:.1f} s)"
     )
     return 0
 

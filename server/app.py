@@ -9,7 +9,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from server import errors
+from server import errors, stop
 from server.auth import Passwords, Tokens
 from server.collector import Collector
 from server.config import ServerSettings
@@ -25,10 +25,17 @@ from server.state import WorkerState
 log = logging.getLogger("loginguard")
 
 WS_MAX_FRAME = 64 * 1024
+#: After the hub has closed every socket (bounded: ``Hub.close_all``), what is
+#: left (an unfinished request) gets this long before it is cut. The main
+#: process kills a worker still running 8 s after the stop signal
+#: (``server/supervisor.py``), so this plus the hub's bound must stay under that.
+GRACEFUL_SHUTDOWN_SECONDS = 2.0
 
 
 def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     app: Sanic[Any, Any] = Sanic("loginguard")
+    stop.install(app)  # first: its listener must be the first to run once serving
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = GRACEFUL_SHUTDOWN_SECONDS
     app.config.WEBSOCKET_MAX_SIZE = WS_MAX_FRAME
     # No per-socket keepalive task: the hub pings every socket from one loop.
     app.config.WEBSOCKET_PING_INTERVAL = None

@@ -43,7 +43,7 @@ from sanic import Websocket
 
 from server.account_lists import AccountLists
 from server.config import ServerSettings
-from server.idle_socket import CLOSE_DEADLINE, close
+from server.idle_socket import close
 from server.metrics import Metrics
 from server.sessions.factory import Stores
 from server.sessions.records import (
@@ -51,6 +51,7 @@ from server.sessions.records import (
     SessionRecord,
     StoreEvent,
     StoreUnavailable,
+    Unreachable,
     ending_of,
 )
 from shared.close_codes import CloseCode
@@ -62,6 +63,7 @@ log = logging.getLogger("loginguard.hub")
 SLOTS = 256  # phases per round: a slice holds 1/SLOTS of the sockets
 _WATCH_EVERY = 1.0  # seconds between checks that the store did not go back in time
 FRESH_FOR = 30.0  # seconds (at most half the idle TTL) a first socket may skip the check
+SHUTDOWN_CLOSE_DEADLINE = 3.0  # seconds peers get to answer a 1001 before they are cut
 _FRESH_MAX = 10_000  # just-admitted sessions (and just-ended JTIs) remembered at most
 
 Entry = tuple[str, Websocket, float]  # user, socket, the token's exp
@@ -266,6 +268,8 @@ class Hub:
         now = time.time()
         closed = 0
         for (jti, (user, ws, exp)), status in zip(items, statuses, strict=True):
+            if isinstance(status, Unreachable):
+                continue  # its shard is down: nothing is known, a later round asks again
             ending = ending_of(status, token_expired=exp <= now)
             if ending is not None:
                 closed += 1
@@ -293,14 +297,25 @@ class Hub:
         """Server shutdown: tell every peer to come back later, and wait until they are gone.
 
         Returns once every socket's handler has let go of it, or after
-        ``CLOSE_DEADLINE`` and a little more, by which time every peer that did
-        not answer has been cut.
+        ``SHUTDOWN_CLOSE_DEADLINE`` and a little more, by which time every peer that
+        did not answer has been cut: the whole stop must fit the supervisor's
+        deadline (``server/supervisor.py``).
         """
         for held in self._slots:
             for _, ws, _ in list(held.values()):
-                self._spawn(self._close(ws, CloseCode.GOING_AWAY, "server shutting down"))
+                self._spawn(
+                    close(
+                        ws,
+                        CloseCode.GOING_AWAY,
+                        "server shutting down",
+                        on_abort=self._aborted,
+                        deadline=SHUTDOWN_CLOSE_DEADLINE,
+                    )
+                )
         self._drained = asyncio.Event()
         if not self._count:
             self._drained.set()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._drained.wait(), CLOSE_DEADLINE + 1.0)
+            await asyncio.wait_for(self._drained.wait(), SHUTDOWN_CLOSE_DEADLINE + 0.5)
+        for task in self._tasks:  # an ending still being written: the loop is closing
+            task.cancel()

@@ -94,6 +94,7 @@ async def close(
     *,
     first: str | None = None,
     on_abort: Callable[[], None] | None = None,
+    deadline: float = CLOSE_DEADLINE,
 ) -> None:
     """Send ``first`` (if any), then close with ``code``; cut the connection at the deadline.
 
@@ -101,8 +102,8 @@ async def close(
     ``on_abort`` runs if the deadline had to cut the connection.
     """
     # Armed before anything is awaited: a send stuck on a full buffer is cut too.
-    # The timer holds the socket at most CLOSE_DEADLINE more seconds, in no cycle.
-    asyncio.get_running_loop().call_later(CLOSE_DEADLINE, _abort_if_open, ws, on_abort)
+    # The timer holds the socket at most `deadline` more seconds, in no cycle.
+    asyncio.get_running_loop().call_later(deadline, _abort_if_open, ws, on_abort)
     try:
         if first is not None:
             await ws.send(first)

@@ -8,7 +8,11 @@ themselves (idle or token expiry, a store reset), which no event announces.
 
 With ``--workers > 1`` the launcher sets ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start, and ``/metrics`` (served by any worker) reads every worker's
-figures through prometheus-client's own multiprocess collector.
+figures through prometheus-client's own multiprocess collector. When a worker
+dies, :func:`forget_process` drops its live gauge (its socket count would
+otherwise be summed in for good); its counters stay, as counts that happened.
+The main process counts the deaths (:func:`worker_deaths`) into the same
+directory.
 """
 
 from __future__ import annotations
@@ -66,6 +70,13 @@ class Metrics:
         self.started = Counter(
             "loginguard_sessions_started", "Sessions admitted by a login", registry=r
         )
+        self.limit_degraded = Counter(
+            "loginguard_rate_limit_degraded",
+            "Login attempts let through without a limit whose counter could not be reached"
+            " (its Redis Cluster shard down), by limit",
+            ["limit"],
+            registry=r,
+        )
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r
         )
@@ -113,3 +124,22 @@ class Metrics:
             multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
             return generate_latest(merged)
         return generate_latest(self.registry)
+
+
+def worker_deaths() -> Counter:
+    """``loginguard_worker_deaths_total``, for the main process of ``--workers N``.
+
+    Seen in ``/metrics`` only in multiprocess mode, which prometheus-client
+    picks when first imported: ``server/__main__.py`` sets the directory first.
+    """
+    return Counter(
+        "loginguard_worker_deaths",
+        "Workers that ended while the server was not stopping",
+        registry=CollectorRegistry(),
+    )
+
+
+def forget_process(pid: int) -> None:
+    """Worker ``pid`` is gone: its ``loginguard_sockets`` stops counting (multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -1,16 +1,22 @@
 ; Inno Setup script for the LoginGuard desktop app (Windows installer).
 ;
-; NOT BUILT OR TESTED on the project's Linux machine: Inno Setup runs on Windows only.
-; On Windows, from the repository root, after `python packaging\build.py` has produced
-; dist\loginguard\loginguard.exe and build\assets\icons\loginguard.ico:
+; Inno Setup runs on Windows only: never compiled on the project's Linux machine. The
+; release workflow (.github/workflows/release.yml) compiles it on a Windows runner through
+; `python packaging\build.py` (packaging/installers.py), which passes the version and the
+; publisher from the project's files and then installs the result silently per-user,
+; smoke-tests the installed app and uninstalls it. By hand, after build.py:
 ;
 ;   "%ProgramFiles(x86)%\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 packaging\windows\loginguard.iss
 ;
 ; -> dist\loginguard-0.1.0-setup.exe. Needs Inno Setup 6.3 or newer (Korean.isl became an
-; official translation in 6.3; "x64compatible" is 6.3 syntax too).
+; official translation in 6.3; "x64compatible" is 6.3 syntax too). Silent per-user install:
+;   loginguard-0.1.0-setup.exe /VERYSILENT /CURRENTUSER
 
 #ifndef AppVersion
   #define AppVersion "0.0.0"
+#endif
+#ifndef AppPublisher
+  #define AppPublisher "LoginGuard maintainers"
 #endif
 #define AppName "LoginGuard"
 #define AppExe "loginguard.exe"
@@ -21,10 +27,11 @@ AppId={{FE0C6DDE-5E41-40A1-9E8B-51DD652B5BB4}
 AppName={#AppName}
 AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
-AppPublisher=LoginGuard developers
-; Per-user by default (no admin prompt); the dialog offers an all-users install.
+AppPublisher={#AppPublisher}
+; Per-user by default (no admin prompt, into %LOCALAPPDATA%\Programs); the dialog, or
+; /ALLUSERS on the command line, installs for all users instead.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
+PrivilegesRequiredOverridesAllowed=commandline dialog
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
@@ -34,6 +41,8 @@ OutputDir=dist
 OutputBaseFilename=loginguard-{#AppVersion}-setup
 SetupIconFile=build\assets\icons\loginguard.ico
 UninstallDisplayIcon={app}\{#AppExe}
+UninstallDisplayName={#AppName}
+VersionInfoVersion={#AppVersion}
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 Compression=lzma2/max

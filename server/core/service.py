@@ -89,6 +89,8 @@ class SessionService:
         if ticket.reservation is None:
             log.info("event=login_limited user=%s ip=%s", a.username, a.ip)
             return RateLimited(ticket.retry_after)
+        for limit in ticket.unchecked:  # the limiter logs the outage, once
+            self._metrics.limit_degraded.labels(limit).inc()
         account = ticket.account
         stored = account.password_hash if account else None
         ok, rehash = await self._passwords.verify(stored, a.password)

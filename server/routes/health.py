@@ -21,11 +21,20 @@ async def healthz(request: Request) -> HTTPResponse:
 
 @bp.get(paths.READYZ)
 async def readyz(request: Request) -> HTTPResponse:
+    """503 only when the store does not answer at all.
+
+    One dead Redis Cluster shard is ``degraded`` (200): every node of the server is
+    equally affected by it and each still serves the other shards' accounts, so a
+    balancer that took nodes out on it would take out all of them at once.
+    """
+    stores = state(request).stores
     try:
-        await state(request).stores.ping()
+        missing = await stores.ping()
     except StoreUnavailable:
         return json({"error": ErrorCode.STORE_UNAVAILABLE.value}, status=503)
-    return json({"status": "ready", "store": state(request).stores.name})
+    if missing:
+        return json({"status": "degraded", "store": stores.name, "unreachable_primaries": missing})
+    return json({"status": "ready", "store": stores.name})
 
 
 @bp.get(paths.METRICS)

@@ -15,7 +15,12 @@ Buckets (each a fixed window that starts at its first reservation):
 * **account** - every unknown device of the account shares one bucket;
 * **IP** - every unknown device behind one client address shares one bucket.
 
-Engines: :class:`~.memory.MemoryAttempts`, :class:`~.redis_attempts.RedisAttempts`.
+On a Redis Cluster the per-IP limit is the one that may lapse: while the shard
+holding an address's bucket cannot be reached, its logins go on without it
+(``Ticket.unchecked``); the per-account and per-device buckets live with the
+account and fail with it.
+
+Engines: :class:`~.memory_accounts.MemoryAttempts`, :class:`~.redis_accounts.RedisAttempts`.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class Ticket:
     account: Account | None
     reservation: Reservation | None  # None: refused, try again in ``retry_after``
     retry_after: float = 0.0
+    unchecked: tuple[str, ...] = ()  # limits not applied, their counter unreachable: "ip"
 
 
 class AttemptLimiter(ABC):
@@ -65,7 +71,9 @@ class AttemptLimiter(ABC):
         Refused when the bucket that would hold the attempt is full (the known
         device's, else the account's or the IP's); a refusal holds nothing.
         Reserved whether or not the account exists, so that probing names costs
-        the same as guessing passwords.
+        the same as guessing passwords. A limit whose counter cannot be reached
+        while the account's can (the IP's, on another cluster shard) is not
+        applied, and named in ``unchecked``.
         """
 
     @abstractmethod

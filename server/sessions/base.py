@@ -25,7 +25,7 @@ from typing import ClassVar
 from server.sessions.attempts import Reservation
 from server.sessions.contest import ContestRule
 from server.sessions.policy import Policy
-from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status
+from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status, Unreachable
 from shared.messages import By
 from shared.reasons import EndReason
 
@@ -107,10 +107,13 @@ class SessionStore(ABC):
         *,
         touch_ttl: float | None = None,
         present: bool = False,
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         """:meth:`check` for many ``(user, jti)`` pairs in one round trip, in order.
 
-        Not atomic across pairs; each pair is checked atomically.
+        Not atomic across pairs; each pair is checked atomically. Partial when the
+        store is: a pair whose part of the store cannot be reached (one Redis
+        Cluster shard down) is :data:`~.records.UNREACHABLE` and the others are
+        answered; only a store unreachable as a whole raises StoreUnavailable.
         """
 
     @abstractmethod
@@ -180,5 +183,6 @@ class SessionStore(ABC):
         """
 
     @abstractmethod
-    async def ping(self) -> None:
-        """Return when the store answers; raise StoreUnavailable otherwise."""
+    async def ping(self) -> int:
+        """How many parts of the store did not answer (Redis Cluster primaries; else 0);
+        StoreUnavailable when none did."""

@@ -25,6 +25,8 @@ class EventBus(ABC):
 
         One subscription per process, however many sockets it serves. Delivery is
         at-most-once: when the subscription is lost and regained, ``resync`` is
-        awaited so the caller can re-check what it might have missed. Survives the
-        store going away and coming back.
+        awaited so the caller can re-check what it might have missed - beside
+        delivery, which goes on meanwhile; a resync raising StoreUnavailable is
+        awaited again later, and the subscription stays. Survives the store going
+        away and coming back.
         """

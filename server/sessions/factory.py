@@ -27,8 +27,9 @@ class Stores:
     def name(self) -> str:
         return self.sessions.name
 
-    async def ping(self) -> None:
-        await self.sessions.ping()
+    async def ping(self) -> int:
+        """See :meth:`SessionStore.ping`."""
+        return await self.sessions.ping()
 
     async def close(self) -> None:
         """Release connections. Safe to call twice."""

@@ -31,6 +31,7 @@ from server.sessions.records import (
     Status,
     StoreEvent,
     Tombstone,
+    Unreachable,
 )
 from shared.messages import By
 from shared.reasons import EndReason
@@ -186,7 +187,7 @@ class MemorySessions(SessionStore):
         *,
         touch_ttl: float | None = None,
         present: bool = False,
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         return [self._check(user, jti, touch_ttl, present) for user, jti in refs]
 
     async def end(
@@ -246,8 +247,8 @@ class MemorySessions(SessionStore):
     async def watch(self) -> bool:
         return False  # this memory lives and dies with the process
 
-    async def ping(self) -> None:
-        return None
+    async def ping(self) -> int:
+        return 0
 
 
 def _encode_cursor(key: tuple[str, str]) -> str:

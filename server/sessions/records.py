@@ -110,6 +110,16 @@ Status = SessionRecord | Tombstone | None
 """Result of a check: live, ended (with why), or unknown to the store."""
 
 
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """What a check of many answers for a session whose part of the store could not be
+    reached (its Redis Cluster shard is down): nothing is known, neither live nor
+    ended, so nothing may be concluded; ask again later."""
+
+
+UNREACHABLE = Unreachable()
+
+
 def ending_of(status: Status, *, token_expired: bool) -> tuple[EndReason, By | None] | None:
     """Why a session is over, or None while it is live.
 

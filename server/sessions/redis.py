@@ -17,11 +17,10 @@ under memory pressure (``maxmemory-policy noeviction``): a lost index reads as
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import math
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from redis.commands.core import AsyncScript
@@ -34,7 +33,16 @@ from server.sessions.base import SessionStore
 from server.sessions.contest import MEMORY, ContestRule
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
-from server.sessions.records import Clock, ContestRefusal, LoginOutcome, SessionRecord, Status
+from server.sessions.records import (
+    UNREACHABLE,
+    Clock,
+    ContestRefusal,
+    LoginOutcome,
+    SessionRecord,
+    Status,
+    StoreUnavailable,
+    Unreachable,
+)
 from server.sessions.redis_accounts import RedisAttempts
 from server.sessions.redis_conn import Call, Link
 from server.sessions.redis_epoch import Epoch
@@ -54,10 +62,12 @@ class RedisSessions(SessionStore):
 
     A login is one round trip: ``login.lua``, with the epoch bump (and the IP
     bucket's give-back of its reservation) in the same pipeline on one server, and
-    sent beside it on a cluster; those two are best effort, so a dead shard holding
-    them fails no login (see :meth:`_change`); ``check_many`` is one pipelined
-    round trip (per cluster node). ``ttl_margin`` seconds are added to every key
-    TTL so Redis never drops a record the clock still considers alive.
+    beside it, one pipeline per node, on a cluster; those two are best effort, so
+    a dead shard holding them fails no login (see :meth:`_change`);
+    ``check_many`` is one pipelined round trip (per cluster node), and answers
+    the sessions of the shards that can be reached when one cannot.
+    ``ttl_margin`` seconds are added to every key TTL so Redis never drops a
+    record the clock still considers alive.
     """
 
     name = "redis"
@@ -149,15 +159,9 @@ class RedisSessions(SessionStore):
         the give-back of ``give_ip``'s bucket); its reply and whether a reset was learned.
 
         On one server all of it is one pipeline: one round trip, one connection. On a
-        cluster the best-effort calls go apart, concurrently, since a cluster
-        pipeline fails whole when one of its nodes is down.
+        cluster it is one pipeline per node, sent at once, and a node that cannot be
+        reached fails only the calls it serves (``run_each``).
         """
-        if self._link.cluster:
-            side: list[Awaitable[object]] = [self._epoch.bump()]
-            if give_ip is not None:
-                side.append(self._attempts.give_back_ip(give_ip))
-            reply, learned, *_ = await asyncio.gather(self._link.run(script, call), *side)
-            return reply, bool(learned)
         calls = [(script, call), self._epoch.bump_call()]
         if give_ip is not None:
             calls.append(self._attempts.give_ip(give_ip))
@@ -166,7 +170,7 @@ class RedisSessions(SessionStore):
             raise reply
         if give_ip is not None:
             self._attempts.given_back_ip(give_ip, given[0])
-        return reply, await self._epoch.bumped(bumped)
+        return reply, await self._epoch.answered(bumped)
 
     async def uncontest(self, user: str) -> bool:
         keys = [self._keys.contest(user), self._keys.contest_log(user)]
@@ -193,11 +197,14 @@ class RedisSessions(SessionStore):
         *,
         touch_ttl: float | None = None,
         present: bool = False,
-    ) -> list[Status]:
+    ) -> list[Status | Unreachable]:
         now = self.clock()
         calls = [self._check_call(user, jti, now, touch_ttl, present) for user, jti in refs]
-        replies = await self._link.run_many(self._check, calls)
-        return [codec.status(u, j, r) for (u, j), r in zip(refs, replies, strict=True)]
+        replies = await self._link.run_many(self._check, calls, partial=True)
+        return [
+            UNREACHABLE if isinstance(r, StoreUnavailable) else codec.status(u, j, r)
+            for (u, j), r in zip(refs, replies, strict=True)
+        ]
 
     async def _end_sessions(
         self, user: str, reason: EndReason, by: By | None, *jti: str
@@ -280,5 +287,5 @@ class RedisSessions(SessionStore):
 
     # -- lifecycle --------------------------------------------------------------
 
-    async def ping(self) -> None:
-        await self._link.ping()
+    async def ping(self) -> int:
+        return await self._link.ping()

@@ -3,7 +3,15 @@
 An account and its attempt buckets carry the account's hash tag ``{u:<user>}``,
 so ``reserve.lua`` fetches the one and reserves in the other as one atomic
 script, on one Cluster shard. The per-IP bucket has a tag of its own and rides
-in the same pipeline (one round trip; two shards on a cluster).
+in the same pipeline (one round trip; two shards on a cluster, sent at once).
+
+On a cluster, a login whose IP bucket sits on a shard that cannot be reached
+goes on without the per-IP limit (the account's and the device's buckets, on the
+account's own shard, still hold): the alternative is that one dead shard stops
+every login from the addresses it counts. The ticket says so (``unchecked``) and
+the outage is logged once per shard: ``rate_limit_degraded limit=ip``, then
+``rate_limit_restored limit=ip`` once the shard answers again or a replica has
+taken over. Anything else that cannot be reached fails closed.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from server.sessions.attempts import (
 from server.sessions.keys import Keys
 from server.sessions.records import Account, Clock, StoreUnavailable
 from server.sessions.redis_conn import Call, Link
+from server.sessions.redis_nodes import NodeUnreachable
 
 _SCAN_BATCH = 500
 _PUT_BATCH = 1000  # accounts per pipeline: one round trip each (per node on a cluster)
@@ -93,6 +102,7 @@ class RedisAttempts(AttemptLimiter):
         self._margin_ms = margin_ms
         self._reserve = link.script("reserve.lua", lib=False)
         self._bucket = link.script("bucket.lua", lib=False)
+        self._ip_down: set[str] = set()  # nodes whose IP buckets could not be reached
 
     def give(self, bucket: str) -> tuple[AsyncScript, Call]:
         """The ``bucket.lua`` call that gives one attempt back to ``bucket``."""
@@ -104,7 +114,9 @@ class RedisAttempts(AttemptLimiter):
     def given_back_ip(self, ip: str, reply: object) -> None:
         """Take in the reply of a pipelined :meth:`give_ip`: best effort, a give-back
         lost to a dead shard leaves one attempt counted."""
-        if isinstance(reply, StoreUnavailable):
+        if isinstance(reply, NodeUnreachable):
+            self._ip_unreachable(reply)
+        elif isinstance(reply, StoreUnavailable):
             log.warning("event=ip_bucket_unavailable ip=%s", ip)
         elif isinstance(reply, Exception):
             raise reply
@@ -116,6 +128,17 @@ class RedisAttempts(AttemptLimiter):
         except StoreUnavailable as exc:
             reply = exc
         self.given_back_ip(ip, reply)
+
+    def _ip_unreachable(self, error: NodeUnreachable) -> None:
+        if error.node not in self._ip_down:
+            log.warning("event=rate_limit_degraded limit=ip node=%s error=%r", error.node, error)
+            self._ip_down.add(error.node)
+
+    def _ip_answered(self) -> None:
+        if self._ip_down:
+            self._ip_down = {node for node in self._ip_down if self._link.is_down(node)}
+            if not self._ip_down:
+                log.info("event=rate_limit_restored limit=ip")
 
     def _take_ip(self, ip: str, limits: Limits) -> tuple[AsyncScript, Call]:
         args: list[EncodableT] = ["take", self._clock(), limits.window, limits.per_ip]
@@ -139,15 +162,32 @@ class RedisAttempts(AttemptLimiter):
         args: list[EncodableT] = [self._clock(), limits.window, limits.per_account]
         args += [limits.per_device, self._ttl_ms(limits), device_id, KNOWN_DEVICE_TTL]
         mine, by_ip = await self._link.run_each(
-            [(self._reserve, (keys, args)), self._take_ip(ip, limits)]
+            [(self._reserve, (keys, args)), self._take_ip(ip, limits)], raise_on_error=False
         )
+        if isinstance(by_ip, NodeUnreachable):
+            self._ip_unreachable(by_ip)
+        elif isinstance(by_ip, Exception):
+            raise by_ip
+        else:
+            self._ip_answered()
+        if isinstance(mine, Exception):
+            # The account's shard is down (a cluster): no login, and no attempt counted
+            # against an address that may be shared by many accounts.
+            if not isinstance(by_ip, Exception) and int(by_ip[0]):
+                await self.give_back_ip(ip)
+            raise mine
         taken, wait, known = int(mine[0]), float(mine[1]), mine[2] == 1
         account = codec.account_of(_pairs(mine[3:]))
+        if isinstance(by_ip, NodeUnreachable):
+            if not taken:
+                return Ticket(account, None, wait)
+            held = Reservation(user, device_id, ip, known, holds_ip=False)
+            return Ticket(account, held, unchecked=() if known else ("ip",))
         ip_taken, ip_wait = int(by_ip[0]), float(by_ip[1])
         held = Reservation(user, device_id, ip, known, bool(ip_taken))
         if not taken:
             if ip_taken:
-                await self._link.run(*self.give_ip(ip))
+                await self.give_back_ip(ip)
             return Ticket(account, None, wait)
         if not known and not ip_taken:
             await self._link.run(*self.give(self.bucket_of(held)))
@@ -156,13 +196,17 @@ class RedisAttempts(AttemptLimiter):
 
     async def failed(self, reservation: Reservation) -> None:
         if reservation.known_device and reservation.holds_ip:
-            await self._link.run(*self.give_ip(reservation.ip))
+            await self.give_back_ip(reservation.ip)
 
     async def release(self, reservation: Reservation) -> None:
         calls = [self.give(self.bucket_of(reservation))]
         if reservation.holds_ip:
             calls.append(self.give_ip(reservation.ip))
-        await self._link.run_each(calls)
+        mine, *by_ip = await self._link.run_each(calls, raise_on_error=False)
+        if isinstance(mine, Exception):
+            raise mine
+        if by_ip:
+            self.given_back_ip(reservation.ip, by_ip[0])
 
     async def known_devices(self, user: str) -> list[str]:
         since = self._clock() - KNOWN_DEVICE_TTL

@@ -27,33 +27,15 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.maint_notifications import MaintNotificationsConfig
-from redis.typing import EncodableT
 
 from server.sessions.records import StoreUnavailable
-
-#: Errors meaning "Redis is not there (or not writable) right now" → 503, retry later.
-UNAVAILABLE: tuple[type[Exception], ...] = (
-    rx.ConnectionError,  # includes BusyLoadingError and the pool's "No connection available"
-    rx.TimeoutError,
-    rx.ReadOnlyError,  # a replica after failover
-    rx.ClusterDownError,  # includes MASTERDOWN
-    rx.SlotNotCoveredError,  # a cluster slot whose primary is gone
-    rx.OutOfMemoryError,
-    OSError,  # includes the builtin TimeoutError
-)
+from server.sessions.redis_nodes import Call as Call  # the engine imports it from here
+from server.sessions.redis_nodes import Nodes, load_script, run_per_node
+from server.sessions.redis_nodes import unavailable as _unavailable
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
 Client = Redis | RedisCluster
-Call = tuple[list[str], list[EncodableT]]  # KEYS and ARGV of one script call
-
-
-def _unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` means the store cannot be reached right now."""
-    if isinstance(exc, UNAVAILABLE):
-        return True
-    # The cluster client wraps "no seed node answered" in an exception of its own.
-    return isinstance(exc, rx.RedisClusterException) and isinstance(exc.__cause__, UNAVAILABLE)
 
 
 @contextmanager
@@ -116,6 +98,10 @@ class Link:
     when next used, so a restarted Redis is used again without any retry. A
     cluster's MOVED/ASK redirections are followed: they mean "not run here".
 
+    On a cluster every script call goes through :func:`.redis_nodes.run_per_node`:
+    one node that cannot be reached fails the calls of the keys it serves and no
+    others (:class:`~.redis_nodes.NodeUnreachable`, a :class:`StoreUnavailable`).
+
     Maintenance notifications (a Redis Enterprise feature, "auto" by default
     under RESP3) are off: while they are on, redis-py skips that stale-connection
     check, and the first call after a Redis restart fails.
@@ -131,6 +117,7 @@ class Link:
         }
         self._timeout = timeout
         self._turns: asyncio.Semaphore | None = None
+        self._nodes: Nodes | None = None
         self._node_options: dict[str, Any] = {}
         self._subscribed_to: str | None = None
         self.client: Client
@@ -149,6 +136,7 @@ class Link:
             # waiting; a call holds at most one connection per node, so this bound
             # keeps every node's pool within max_connections.
             self._turns = asyncio.Semaphore(max_connections)
+            self._nodes = Nodes(self.client)
         else:
             pool = BlockingConnectionPool.from_url(
                 url, max_connections=max_connections, timeout=timeout, **common
@@ -175,8 +163,10 @@ class Link:
             with reachable():
                 # Learn the topology first (a no-op once known): redis-py 8.1 picks a
                 # command's node before it (re)discovers the topology, and sends a
-                # command issued meanwhile to a random primary.
-                await self.cluster_client.initialize()
+                # command issued meanwhile to a random primary. A node that failed
+                # lately is asked last.
+                last_failed = None if self._nodes is None else self._nodes.last_failed
+                await self.cluster_client.initialize(last_failed_node_name=last_failed)
                 yield self.client
         finally:
             turns.release()
@@ -204,17 +194,9 @@ class Link:
         return self.client.register_script("#!lua\n" + text)
 
     async def _load(self, client: Client, script: AsyncScript, keys: Sequence[str]) -> None:
-        """SCRIPT LOAD on the node(s) holding ``keys`` only.
-
-        redis-py's own load goes to every primary of a cluster, so one dead
-        primary would make a script unusable on all the others.
-        """
+        """SCRIPT LOAD on the node(s) holding ``keys`` only (see :func:`.load_script`)."""
         if isinstance(client, RedisCluster):
-            nodes = {n.name: n for n in map(client.get_node_from_key, keys) if n is not None}
-            for node in nodes.values():
-                script.sha = await client.execute_command(
-                    "SCRIPT LOAD", script.script, target_nodes=node
-                )
+            await load_script(client, script, keys)
         else:
             script.sha = await client.script_load(script.script)
 
@@ -222,13 +204,20 @@ class Link:
         """One EVALSHA (EVAL-free: the script is loaded on NOSCRIPT and called again)."""
         keys, args = call
         async with self.io() as client:
+            if isinstance(client, RedisCluster):
+                (reply,) = await self._per_node(client, [(script, call)])
+                if isinstance(reply, Exception):
+                    raise reply
+                return reply
             try:
                 return await client.evalsha(script.sha, len(keys), *keys, *args)
             except rx.NoScriptError:
                 await self._load(client, script, keys[:1])
                 return await client.evalsha(script.sha, len(keys), *keys, *args)
 
-    async def run_many(self, script: AsyncScript, calls: Sequence[Call]) -> list[Any]:
+    async def run_many(
+        self, script: AsyncScript, calls: Sequence[Call], *, partial: bool = False
+    ) -> list[Any]:
         """Run an idempotent ``script`` once per call, pipelined; replies in call order.
 
         One round trip per node holding any of the keys. redis-py's pipeline
@@ -236,10 +225,24 @@ class Link:
         round trip; instead the script is loaded only when Redis answers NOSCRIPT
         (its script cache is empty after a restart) and the whole pipeline runs
         again - which is why only idempotent scripts may come here.
+
+        With ``partial`` on a cluster, the calls of a node that could not be
+        reached (or could not serve them now) get a :class:`StoreUnavailable` in
+        their place, usually a :class:`~.redis_nodes.NodeUnreachable`, and the
+        others their replies; any other error still raises. On one server there is
+        nothing partial to answer: an unreachable server raises.
         """
         if not calls:
             return []
         async with self.io() as client:
+            if isinstance(client, RedisCluster):
+                replies = await self._per_node(client, [(script, call) for call in calls])
+                for reply in replies:
+                    if isinstance(reply, Exception) and not (
+                        partial and isinstance(reply, StoreUnavailable)
+                    ):
+                        raise reply
+                return replies
             for attempt in range(2):
                 try:
                     async with client.pipeline(transaction=False) as pipe:
@@ -263,11 +266,18 @@ class Link:
         script that is not idempotent never runs twice. Any other error of a call
         is raised after the others completed, or with ``raise_on_error=False``
         returned in its place, so a caller may treat some calls as best effort (an
-        error that means "unreachable" comes back as :class:`StoreUnavailable`).
-        Not best effort against a whole node: on a cluster a pipeline fails whole
-        when any node it touches is unreachable.
+        error that means "unreachable" comes back as :class:`StoreUnavailable`; on
+        a cluster, as :class:`~.redis_nodes.NodeUnreachable` for the calls of a
+        node that could not be reached, while the other nodes' calls complete).
         """
         async with self.io() as client:
+            if isinstance(client, RedisCluster):
+                replies = await self._per_node(client, calls)
+                if raise_on_error:
+                    for reply in replies:
+                        if isinstance(reply, Exception):
+                            raise reply
+                return replies
             async with client.pipeline(transaction=False) as pipe:
                 for script, (keys, args) in calls:
                     pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
@@ -285,7 +295,18 @@ class Link:
                         replies[i] = StoreUnavailable(f"redis: {reply}")
             return list(replies)
 
+    async def _per_node(
+        self, client: RedisCluster, calls: Sequence[tuple[AsyncScript, Call]]
+    ) -> list[Any]:
+        assert self._nodes is not None
+        return await run_per_node(client, self._nodes, calls)
+
     # -- nodes ----------------------------------------------------------------------
+
+    def is_down(self, node: str) -> bool:
+        """Whether the cluster node named ``node`` failed lately and has not answered since
+        (nor left the topology); always False on one server."""
+        return self._nodes is not None and self._nodes.is_down(node)
 
     async def primaries(self) -> list[ClusterNode | None]:
         """Every node that holds keys, in a stable order; ``[None]`` for one server."""
@@ -308,21 +329,34 @@ class Link:
             )
             return int(cursors[node.name]), list(keys)
 
-    async def ping(self) -> None:
-        """Return when every primary answers."""
+    async def ping(self) -> int:
+        """How many cluster primaries did not answer (0 on one server); StoreUnavailable
+        when nothing answered. Each primary is asked on its own, all at once."""
         async with self.io() as client:
-            if isinstance(client, RedisCluster):
-                await client.ping(target_nodes=RedisCluster.PRIMARIES)
-            else:
+            if not isinstance(client, RedisCluster):
                 await client.ping()
+                return 0
+            primaries = client.get_primaries()
+        answers = await asyncio.gather(*(self._ping_node(node) for node in primaries))
+        if not any(answers):
+            raise StoreUnavailable("redis: no cluster primary answers")
+        return answers.count(False)
+
+    async def _ping_node(self, node: ClusterNode) -> bool:
+        try:
+            async with self.io() as client:
+                await client.execute_command("PING", target_nodes=node)
+        except StoreUnavailable:
+            return False
+        return True
 
     @asynccontextmanager
     async def pubsub(self) -> AsyncIterator[PubSub]:
         """A pub/sub connection, outside the bound on commands in flight.
 
         On a cluster, classic pub/sub reaches every node, so any node will do: a
-        random one, and never the one used last time when there is another, so a
-        subscription whose node died moves elsewhere.
+        random one, never the one used last time nor one known to be down when
+        there is another, so a subscription whose node died moves elsewhere.
         """
         if not isinstance(self.client, RedisCluster):
             async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
@@ -331,7 +365,8 @@ class Link:
         async with self.io():
             nodes = self.client.get_nodes()
         others = [node for node in nodes if node.name != self._subscribed_to]
-        node = secrets.choice(others or nodes)
+        alive = [node for node in others if not self.is_down(node.name)]
+        node = secrets.choice(alive or others or nodes)
         self._subscribed_to = node.name
         client = Redis(host=node.host, port=int(node.port), **self._node_options)
         try:

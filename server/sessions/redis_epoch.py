@@ -14,7 +14,8 @@ to be running when the old data comes back (a whole fleet restarted together
 with a restored Redis cannot tell); reads notice at the next :meth:`watch`
 (every second from the hub), writes at once. On Redis Cluster the counter lives
 on one shard: restoring that shard or the whole cluster is detected, restoring
-one other shard alone is not.
+one other shard alone is not, and while that shard cannot be reached nothing is
+(``store_epoch_unavailable``, logged once) and the other shards serve on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from redis.typing import EncodableT
 from server.sessions.keys import Keys
 from server.sessions.records import Clock, StoreUnavailable
 from server.sessions.redis_conn import Call, Link
+from server.sessions.redis_nodes import NodeUnreachable
 
 log = logging.getLogger("loginguard.store")
 
@@ -40,6 +42,7 @@ class Epoch:
         self.script = link.script("epoch.lua", lib=False)
         self.seen: tuple[int, int] = (0, 0)
         self.reset_at = 0.0
+        self._unreachable = False  # the last bump met an unreachable counter
 
     def call(self, action: str) -> Call:
         args: list[EncodableT] = [action, self._clock(), *self.seen]
@@ -67,29 +70,36 @@ class Epoch:
         return learned
 
     def bump_call(self) -> tuple[AsyncScript, Call]:
-        """The call that counts one write, to pipeline beside it (see :meth:`bumped`)."""
+        """The call that counts one write, to pipeline beside it (see :meth:`answered`)."""
         return self.script, self.call("bump")
 
-    async def bumped(self, reply: Any) -> bool:
+    async def answered(self, reply: Any) -> bool:
         """Take in the reply of :meth:`bump_call`, or the error it met; True on a reset.
 
-        An unreachable counter (:class:`StoreUnavailable`) is only logged: it never
-        fails the write it was counting.
+        An unreachable counter (:class:`StoreUnavailable`) is only logged, once until
+        a call reaches it again: it never fails the write it was counting.
         """
         if isinstance(reply, StoreUnavailable):
-            log.warning("event=store_epoch_unavailable")
+            if not self._unreachable:
+                log.warning("event=store_epoch_unavailable error=%r", reply)
+            self._unreachable = True
             return False
         if isinstance(reply, Exception):
             raise reply
+        if self._unreachable:
+            log.info("event=store_epoch_back")
+            self._unreachable = False
         return await self.observe(reply)
 
-    async def bump(self) -> bool:
-        """Count one write on its own; True when this call learned of a reset. Never fails it."""
-        try:
-            reply: Any = await self._link.run(*self.bump_call())
-        except StoreUnavailable as exc:
-            reply = exc
-        return await self.bumped(reply)
-
     async def watch(self) -> bool:
-        return await self.observe(await self._link.run(self.script, self.call("read")))
+        """Read the counter; True when a reset was newly learned.
+
+        On a cluster whose counter's shard cannot be reached nothing is learned
+        (logged as for a bump): the other shards serve on. An unreachable store
+        as a whole raises.
+        """
+        try:
+            reply: Any = await self._link.run(self.script, self.call("read"))
+        except NodeUnreachable as exc:
+            reply = exc
+        return await self.answered(reply)

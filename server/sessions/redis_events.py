@@ -1,12 +1,18 @@
 """The Redis event bus: one pub/sub connection per process.
 
 On a cluster the subscription is a plain connection to any one node: classic
-(not sharded) PUBLISH reaches every node of the cluster.
+(not sharded) PUBLISH reaches every node of the cluster, so the subscription
+depends on one node only, whichever shard an event comes from, and moves when
+that node dies. (Sharded pub/sub would need one subscription per shard, each
+lost with its shard.) The resync after a lost subscription may meet a shard
+that is down; it then answers the others (``check_many`` is partial) and does
+not take the subscription down with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from typing import Any
 
@@ -35,20 +41,24 @@ class RedisEvents(EventBus):
 async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync) -> None:
     """Deliver every event published on ``channel`` to ``handler`` until cancelled.
 
-    When the subscription is lost it is re-established with jittered backoff,
-    and ``resync`` is awaited once it is back, since whatever was published in
-    between is gone; on a cluster it moves to another node. Never returns and
-    raises nothing but cancellation.
+    When the subscription is lost it is re-established with jittered backoff (on
+    a cluster, on another node), and ``resync`` runs once it is back, since
+    whatever was published in between is gone. The resync runs beside delivery,
+    never in its way: events published meanwhile are handled as they come, and a
+    resync that fails (the store, or a shard of it, unreachable) is tried again
+    with backoff while the subscription stays up. Never returns and raises nothing
+    but cancellation.
     """
     backoff = ExponentialWithJitterBackoff(base=0.1, cap=5.0)
     failures = 0
     while True:
+        catching_up: asyncio.Task[None] | None = None
         try:
             async with link.pubsub() as pubsub:
                 await pubsub.subscribe(channel)
                 if failures:
-                    await resync()
                     log.info("event=store_events_resumed failures=%d", failures)
+                    catching_up = asyncio.create_task(_resync(resync))
                 failures = 0
                 async for message in pubsub.listen():
                     _deliver(handler, message)
@@ -57,8 +67,34 @@ async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync
             log.warning("event=store_events_lost failures=%d error=%r", failures, exc)
         else:
             failures += 1  # listen() ended without an error: treat it as a lost connection
+        finally:
+            # A resync still going when the subscription is lost starts over after the
+            # next one: what it would have covered may have been missed again.
+            if catching_up is not None and not catching_up.done():
+                catching_up.cancel()
+                await asyncio.wait([catching_up])  # raises only if this task is cancelled
         # Clamped: 2**failures stops fitting a float after a long outage.
         await asyncio.sleep(backoff.compute(min(failures, 16)))
+
+
+async def _resync(resync: Resync) -> None:
+    """Await ``resync`` until it completes, again with backoff while the store is unreachable."""
+    backoff = ExponentialWithJitterBackoff(base=0.1, cap=5.0)
+    for attempt in itertools.count(1):
+        try:
+            await resync()
+        except StoreUnavailable as exc:
+            if attempt == 1:
+                log.warning("event=store_resync_failed retrying=1 error=%r", exc)
+        except Exception:
+            # Not the store: retrying would not help. Rechecks remain the backstop.
+            log.exception("event=store_resync_error")
+            return
+        else:
+            if attempt > 1:
+                log.info("event=store_resync_done attempts=%d", attempt)
+            return
+        await asyncio.sleep(backoff.compute(min(attempt, 16)))
 
 
 def _deliver(handler: EventHandler, message: dict[str, Any]) -> None:

@@ -33,16 +33,6 @@ async def _login(store: Stores, record: SessionRecord) -> None:
     )
 
 
-def _user_on(cluster: RedisCluster, prefix: str, port: int, avoid: tuple[str, ...] = ()) -> str:
-    """A username whose keys the primary on ``port`` serves."""
-    keys = Keys(prefix)
-    for i in range(10_000):
-        user = f"user{i}"
-        if user not in avoid and cluster.port_of_key(keys.index(user)) == port:
-            return user
-    raise AssertionError(f"no user on {port}")
-
-
 def test_a_cluster_url_names_seeds_and_options_for_every_node() -> None:
     """redis+cluster:// lists seed nodes; user, password and query options apply to each."""
     seeds, options = cluster_seeds(
@@ -84,7 +74,7 @@ async def test_users_on_every_primary_log_in_displace_and_end(
     redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: Stores, clock: FakeClock
 ) -> None:
     """Users whose slots sit on three different primaries each get the full lifecycle there."""
-    users = [_user_on(redis_cluster, cluster_prefix, port) for port in redis_cluster.ports]
+    users = [redis_cluster.user_on(cluster_prefix, port) for port in redis_cluster.ports]
     for user in users:
         await _login(cluster_store, _record(clock, user, f"{user}-a"))
         await _login(cluster_store, _record(clock, user, f"{user}-b"))  # displaces -a
@@ -109,7 +99,7 @@ async def test_check_many_across_nodes_answers_in_order(
     redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: Stores, clock: FakeClock
 ) -> None:
     """A pipelined check_many spanning every primary keeps the callers' order."""
-    users = [_user_on(redis_cluster, cluster_prefix, port) for port in redis_cluster.ports]
+    users = [redis_cluster.user_on(cluster_prefix, port) for port in redis_cluster.ports]
     live = {}
     for user in users:
         await _login(cluster_store, _record(clock, user, "old"))
@@ -136,7 +126,7 @@ async def test_a_scan_cursor_names_a_node_and_resumes_in_another_process(
     for port in redis_cluster.ports:
         taken: tuple[str, ...] = ()
         for _ in range(3):
-            user = _user_on(redis_cluster, cluster_prefix, port, avoid=taken)
+            user = redis_cluster.user_on(cluster_prefix, port, avoid=taken)
             taken += (user,)
             await _login(cluster_store, _record(clock, user, "j"))
             expected.add(user)
@@ -167,9 +157,9 @@ async def test_scripts_refuse_keys_of_another_slot(
     """Scripts are flagged, so the cluster refuses one that reaches outside KEYS[1]'s slot."""
     keys = Keys(cluster_prefix)
     port = redis_cluster.ports[0]
-    alice = _user_on(redis_cluster, cluster_prefix, port)
+    alice = redis_cluster.user_on(cluster_prefix, port)
     # Same node, other slot: an unflagged script would be let through.
-    bob = _user_on(redis_cluster, cluster_prefix, port, avoid=(alice,))
+    bob = redis_cluster.user_on(cluster_prefix, port, avoid=(alice,))
     await _login(cluster_store, _record(clock, alice, "a"))
     link = Link(redis_cluster.url, max_connections=4, timeout=timeout(2))
     try:
@@ -192,7 +182,7 @@ async def test_an_event_published_on_one_node_reaches_a_subscriber_on_another(
     async with listening(cluster_store) as listener:
         (home,) = [port for port, n in redis_cluster.subscribers(channel).items() if n]
         elsewhere = next(port for port in redis_cluster.ports if port != home)
-        user = _user_on(redis_cluster, cluster_prefix, elsewhere)
+        user = redis_cluster.user_on(cluster_prefix, elsewhere)
         await _login(cluster_store, _record(clock, user, "a"))
         await _login(cluster_store, _record(clock, user, "b"))
         event = await listener.next()
@@ -238,10 +228,10 @@ async def test_subscription_moves_to_another_node_when_its_node_dies(
             await asyncio.wait_for(listener.resynced.wait(), timeout(15))
             alive = [port for port in doomed_cluster.ports if port != home]
             assert sum(doomed_cluster.subscribers(channel, alive).values()) == 1
-            user = _user_on(doomed_cluster, prefix, alive[0])
+            user = doomed_cluster.user_on(prefix, alive[0])
             await _until_delivered(store, listener, user)
             with pytest.raises(StoreUnavailable):  # the dead node's users fail closed
-                await store.sessions.check(_user_on(doomed_cluster, prefix, home), "x")
+                await store.sessions.check(doomed_cluster.user_on(prefix, home), "x")
     finally:
         await store.close()
 
@@ -254,10 +244,10 @@ async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere
     store = redis_stores(doomed_cluster.url, prefix=prefix, clock=clock)
     try:
         dead = doomed_cluster.port_of_key(Keys(prefix).epoch)
-        await _login(store, _record(clock, _user_on(doomed_cluster, prefix, dead), "warm"))
+        await _login(store, _record(clock, doomed_cluster.user_on(prefix, dead), "warm"))
         doomed_cluster.stop_node(dead)
         alive = next(port for port in doomed_cluster.ports if port != dead)
-        user = _user_on(doomed_cluster, prefix, alive)
+        user = doomed_cluster.user_on(prefix, alive)
         async with asyncio.timeout(timeout(15)):
             while True:  # until the client has noticed the node is gone
                 with contextlib.suppress(StoreUnavailable):
@@ -266,5 +256,7 @@ async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere
                 await asyncio.sleep(0.2)
         await _login(store, _record(clock, user, "b"))
         assert await store.sessions.end(user, "b", EndReason.LOGGED_OUT) is not None
+        # Nothing to learn from an unreachable counter, and no outage of the whole store.
+        assert await store.sessions.watch() is False
     finally:
         await store.close()

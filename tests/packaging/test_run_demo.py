@@ -6,6 +6,7 @@ import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -249,3 +250,61 @@ def test_redis_url_runs_the_demo_on_redis(
     finally:
         client.close()
     assert demo.ctrl_c() == 0
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ((["PORT=8100"], {}), "packaging/run_demo.py --port 8100"),
+        (([], {"PORT": "8101"}), "packaging/run_demo.py --port 8101"),
+        (([], {}), "packaging/run_demo.py"),
+    ],
+)
+def test_make_run_takes_the_port_as_people_type_it(
+    how: tuple[list[str], dict[str, str]], expected: str
+) -> None:
+    """`make run PORT=8100` and `PORT=8100 make run` reach run_demo.py as --port 8100."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    args, extra = how
+    env = {k: v for k, v in os.environ.items() if k != "PORT"} | extra
+    # -n prints the recipe without running it; -W treats the venv as up to date.
+    done = subprocess.run(
+        ["make", "-n", "-W", ".venv/bin/.installed", "run", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout(30),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "run_demo.py" in line]
+    assert len(lines) == 1, done.stdout
+    assert lines[0].endswith(expected)
+
+
+@pytest.mark.redis
+def test_redis_demo_keeps_its_secret_so_tokens_survive_a_restart(
+    tmp_path: Path, demos: list[Demo], redis_prefix: str
+) -> None:
+    """On Redis a restarted demo accepts the token a window got from the first one: the
+    signing secret is kept in that Redis beside the demo's keys, not made anew."""
+    env = _env(tmp_path, REDIS_URL=REDIS_TEST_URL, LOGINGUARD_REDIS_PREFIX=redis_prefix)
+    first = Demo(env)
+    demos.append(first)
+    first.wait_for(r"on the Redis store")
+    r = httpx.post(first.url + "/api/auth/login", json=login_body("user1", "PC-1"), timeout=30)
+    assert r.status_code == 200, r.text
+    token = r.json()["access_token"]
+    assert first.ctrl_c() == 0
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        kept = client.get(f"{redis_prefix}:demo:jwt-secret")
+    finally:
+        client.close()
+    assert kept is not None
+    assert len(kept) >= 32
+
+    second = Demo(env)
+    demos.append(second)
+    second.wait_for(r"on the Redis store")
+    me = httpx.get(second.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["user"]["username"] == "user1"

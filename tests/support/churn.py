@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 _SOURCES = [f"127.0.0.{i}" for i in range(2, 34)]
 
+Held = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
 
 def _upgrade(port: int, token: str) -> bytes:
     key = base64.b64encode(os.urandom(16)).decode()
@@ -28,9 +30,9 @@ def _upgrade(port: int, token: str) -> bytes:
     ).encode()
 
 
-def _close_frame() -> bytes:
+def _close_frame(code: int = 1000) -> bytes:
     mask = os.urandom(4)
-    payload = struct.pack("!H", 1000)
+    payload = struct.pack("!H", code)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     return bytes([0x88, 0x80 | len(payload)]) + mask + masked
 
@@ -81,6 +83,35 @@ async def cycle(port: int, token: str, source: str, *, graceful: bool) -> bytes:
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         return first
+    finally:
+        writer.close()
+
+
+async def hold(port: int, token: str, source: str = "127.0.0.1") -> Held:
+    """Open one socket and read the server's hello; the socket stays open."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(_upgrade(port, token))
+    status = await reader.readuntil(b"\r\n\r\n")
+    if not status.startswith(b"HTTP/1.1 101"):
+        writer.close()
+        raise ConnectionError(status.split(b"\r\n", 1)[0].decode(errors="replace"))
+    await _read_frame(reader)
+    return reader, writer
+
+
+async def close_code(held: Held) -> int | None:
+    """Read until the server closes the socket; the close code it sent, answered as a
+    client does, or None if the connection ended without a close frame."""
+    reader, writer = held
+    try:
+        while True:
+            opcode, payload = await _read_frame(reader)
+            if opcode == 0x8:
+                code: int | None = struct.unpack("!H", payload[:2])[0] if payload else None
+                writer.write(_close_frame(code or 1000))
+                return code
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
     finally:
         writer.close()
 

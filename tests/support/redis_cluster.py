@@ -1,14 +1,19 @@
-"""A private three-primary Redis Cluster on free loopback ports, for a whole test session.
+"""A private three-primary Redis Cluster on free loopback ports, with or without replicas.
 
 Each node gets a free client port and a free cluster-bus port (``--cluster-port``,
 so ``port + 10000`` need not be free), runs daemonized with no persistence in a
-temporary directory, and is shut down with ``SHUTDOWN NOSAVE``.
+temporary directory, and is shut down with ``SHUTDOWN NOSAVE``. With ``replicas=1``
+every primary has a replica, and :meth:`RedisCluster.kill` then
+:meth:`RedisCluster.wait_promoted` is a failover: the primary dies (SIGKILL, as a
+crash) and its replica takes its slots once ``cluster-node-timeout`` has passed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -21,6 +26,7 @@ from redis.backoff import NoBackoff
 from redis.crc import key_slot
 from redis.retry import Retry
 
+from server.sessions.keys import Keys
 from tests.support.server import free_port, timeout
 
 PRIMARIES = 3
@@ -31,7 +37,8 @@ class RedisCluster:
     """:meth:`start` it, point a store or a server at :attr:`url`, :meth:`stop` it."""
 
     options: tuple[str, ...] = ()  # extra redis-server flags for every node
-    ports: list[int] = field(default_factory=list)
+    replicas: int = 0  # replicas per primary
+    ports: list[int] = field(default_factory=list)  # the primaries first, as created
     _taken: set[int] = field(default_factory=set)
     _slots: list[tuple[int, int, int]] = field(default_factory=list)  # first, last, port
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lg-cluster-")))
@@ -59,9 +66,13 @@ class RedisCluster:
         finally:
             client.close()
 
+    @property
+    def nodes(self) -> int:
+        return PRIMARIES * (1 + self.replicas)
+
     def start(self) -> RedisCluster:
         try:
-            for _ in range(PRIMARIES):
+            for _ in range(self.nodes):
                 self.ports.append(self._start_node())
             subprocess.run(
                 [
@@ -70,7 +81,7 @@ class RedisCluster:
                     "create",
                     *(f"127.0.0.1:{p}" for p in self.ports),
                     "--cluster-replicas",
-                    "0",
+                    str(self.replicas),
                     "--cluster-yes",
                 ],
                 check=True,
@@ -78,9 +89,9 @@ class RedisCluster:
                 timeout=timeout(30),
             )
             self._wait_until_ok()
-            with self.client(self.ports[0]) as client:
-                ranges = client.execute_command("CLUSTER", "SLOTS")
-            self._slots = [(start, end, int(primary[1])) for start, end, primary, *_ in ranges]
+            self._slots = self._slots_of(self.ports[0])
+            if self.replicas:
+                self._wait_until_replicated()
         except BaseException:
             self.stop()
             raise
@@ -95,6 +106,8 @@ class RedisCluster:
                 *("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf"),
                 *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
                 *("--logfile", str(self.workdir / f"redis-{port}.log"), "--daemonize", "yes"),
+                # A replica's first sync starts at once, not after the default 5 s.
+                *("--repl-diskless-sync-delay", "0"),
                 *self.options,
             ],
             check=True,
@@ -118,7 +131,7 @@ class RedisCluster:
         return port
 
     def _wait_until_ok(self) -> None:
-        """Every node says ``cluster_state:ok`` and knows every primary."""
+        """Every node says ``cluster_state:ok`` and knows every node."""
         deadline = time.monotonic() + timeout(30)
         while True:
             infos = []
@@ -126,7 +139,7 @@ class RedisCluster:
                 with self.client(port) as client:
                     infos.append(client.cluster("info"))
             if all(
-                i["cluster_state"] == "ok" and int(i["cluster_known_nodes"]) == PRIMARIES
+                i["cluster_state"] == "ok" and int(i["cluster_known_nodes"]) == self.nodes
                 for i in infos
             ):
                 return
@@ -134,10 +147,112 @@ class RedisCluster:
                 raise RuntimeError(f"cluster did not become ok: {infos}")
             time.sleep(0.1)
 
+    def _wait_until_replicated(self) -> None:
+        """Every replica's link to its primary is up, its first sync is done, and every
+        node knows it for a replica (a primary refuses its vote to a node it takes for a
+        primary, so a failover needs that)."""
+        deadline = time.monotonic() + timeout(30)
+        replicas = [port for port in self.ports if port not in self.primaries()]
+        while True:
+            infos = []
+            for port in replicas:
+                with self.client(port) as client:
+                    infos.append(client.info("replication"))
+            views = []
+            for port in self.ports:
+                with self.client(port) as client:
+                    lines = str(client.execute_command("CLUSTER", "NODES")).splitlines()
+                # <id> <host:port@bus> <flags,...> ...
+                views.append(sum("slave" in line.split()[2].split(",") for line in lines))
+            if set(views) == {len(replicas)} and all(
+                i.get("master_link_status") == "up" and not i.get("master_sync_in_progress")
+                for i in infos
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"replicas did not sync: {infos}")
+            time.sleep(0.1)
+
+    def _slots_of(self, port: int) -> list[tuple[int, int, int]]:
+        """The slot ranges and the port of each one's primary, as ``port`` sees them now."""
+        with self.client(port) as client:
+            ranges = client.execute_command("CLUSTER", "SLOTS")
+        return sorted((start, end, int(primary[1])) for start, end, primary, *_ in ranges)
+
+    def primaries(self) -> list[int]:
+        """The ports of the primaries as created (fixed: see :meth:`wait_promoted`)."""
+        return sorted({port for _, _, port in self._slots})
+
     def port_of_key(self, key: str) -> int:
-        """The port of the primary that serves ``key``'s hash slot (fixed: no failover)."""
+        """The port of the primary that served ``key``'s hash slot when the cluster started."""
         slot = key_slot(key.encode())
         return next(port for start, end, port in self._slots if start <= slot <= end)
+
+    def user_on(self, prefix: str, port: int, avoid: Iterable[str] = ()) -> str:
+        """A username ("user<i>") whose keys under ``prefix`` the primary on ``port`` serves."""
+        index = Keys(prefix).index
+        for i in range(10_000):
+            user = f"user{i}"
+            if user not in avoid and self.port_of_key(index(user)) == port:
+                return user
+        raise AssertionError(f"no user on {port}")
+
+    def wait_replicated(self, primary: int) -> None:
+        """Return once ``primary``'s replica has every write so far (WAIT), so a failover
+        loses none of them."""
+        with self.client(primary) as client:
+            acked = int(client.execute_command("WAIT", self.replicas, int(timeout(5) * 1000)))
+        if acked < self.replicas:
+            raise RuntimeError(f"{primary}: {acked} of {self.replicas} replicas caught up")
+
+    def kill(self, port: int) -> None:
+        """SIGKILL one node, as a crash: no goodbye to its clients or to the cluster."""
+        with self.client(port) as client:
+            pid = int(client.info("server")["process_id"])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout(10)
+        while True:
+            try:
+                with self.client(port) as client:
+                    client.ping()
+            except redis.ConnectionError:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"node {port} did not die")
+            time.sleep(0.02)
+
+    def replica_of(self, primary: int) -> int:
+        """The port of ``primary``'s replica (with ``replicas=1``)."""
+        for port in self.ports:
+            if port not in self.primaries():
+                with self.client(port) as client:
+                    if int(client.info("replication")["master_port"]) == primary:
+                        return port
+        raise LookupError(f"no replica of {primary}")
+
+    def hold_failover(self, replica: int, *, held: bool = True) -> None:
+        """Keep ``replica`` from taking over from a failed primary (``held=False``: let it)."""
+        with self.client(replica) as client:
+            client.config_set("cluster-replica-no-failover", "yes" if held else "no")
+
+    def wait_promoted(self, dead: int, wait: float = 30.0) -> int:
+        """Wait until a replica serves the slots of the ``dead`` primary, as every live
+        node sees it, and the cluster is ok; return the new primary's port."""
+        alive = [port for port in self.ports if port != dead]
+        deadline = time.monotonic() + timeout(wait)
+        while True:
+            views = [self._slots_of(port) for port in alive]
+            states = []
+            for port in alive:
+                with self.client(port) as client:
+                    states.append(client.cluster("info")["cluster_state"])
+            served = {port for view in views for _, _, port in view}
+            if dead not in served and all(v == views[0] for v in views) and set(states) == {"ok"}:
+                (new,) = served - set(self.primaries())
+                return new
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no replica took over from {dead}: {views} {states}")
+            time.sleep(0.05)
 
     def subscribers(self, channel: str, ports: Iterable[int] | None = None) -> dict[int, int]:
         """How many connections subscribe to ``channel`` on each node (of ``ports``)."""
@@ -147,9 +262,15 @@ class RedisCluster:
                 counts[port] = int(dict(client.pubsub_numsub(channel))[channel])
         return counts
 
+    def drop_subscribers(self, ports: Iterable[int]) -> None:
+        """Close every pub/sub connection on the nodes of ``ports`` (CLIENT KILL TYPE pubsub)."""
+        for port in ports:
+            with self.client(port) as client:
+                client.client_kill_filter(_type="pubsub")
+
     def delete_prefix(self, prefix: str) -> None:
-        """Unlink the keys under ``prefix:`` on every node."""
-        for port in self.ports:
+        """Unlink the keys under ``prefix:`` on every primary."""
+        for port in self.primaries():
             with self.client(port) as client:
                 for key in list(client.scan_iter(match=f"{prefix}:*", count=1000)):
                     client.unlink(key)  # one at a time: a multi-key UNLINK must not cross slots

@@ -77,6 +77,11 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def start(self, wait: float = 30.0) -> ServerProcess:
+        """Start the server and return once ``/healthz`` answers."""
+        return self.launch().ready(wait)
+
+    def launch(self) -> ServerProcess:
+        """Start the server process and return at once."""
         env = {**os.environ, "LOGINGUARD_JWT_SECRET": TEST_SECRET, **FAST_HASH_ENV, **self.env}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         cmd = [sys.executable, "-m", self.module, "--host", "127.0.0.1", "--port", str(self.port)]
@@ -89,6 +94,11 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: workers die with it
             )
+        return self
+
+    def ready(self, wait: float = 30.0) -> ServerProcess:
+        """Return once ``/healthz`` answers; stop the server if it never does."""
+        assert self.proc is not None, "not launched"
         deadline = time.monotonic() + timeout(wait)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
