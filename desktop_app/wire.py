@@ -58,9 +58,11 @@ def parse_json_object(raw: str | bytes | bytearray) -> dict[str, Any]:
 def parse_session(value: object) -> Session:
     if not isinstance(value, Mapping):
         raise ProtocolError("session is not an object")
-    for key in ("jti", "device_id", "device_name", "ip"):
+    for key in ("jti", "device_name", "ip"):
         if not isinstance(value.get(key), str):
             raise ProtocolError(f"session.{key} is not a string")
+    if "device_id" in value and not isinstance(value["device_id"], str):
+        raise ProtocolError("session.device_id is not a string")  # only in one's own
     for key in ("created_at", "expires_at"):
         if not isinstance(value.get(key), int | float):
             raise ProtocolError(f"session.{key} is not a number")

@@ -24,6 +24,7 @@ from typing import Any
 
 from sanic import Websocket
 
+from server.idle_socket import stuck
 from server.sessions.base import SessionStore
 from server.sessions.records import StoreUnavailable
 from shared.messages import MessageType
@@ -80,6 +81,8 @@ class AccountLists:
         except StoreUnavailable:
             self._pending.discard(user)
             return  # the next re-check round asks again
+        if user not in self._by_user:
+            return  # its sockets closed meanwhile: nothing to tell, nothing to remember
         jtis = tuple(s.jti for s in sessions)
         if len(jtis) > 1:
             if self._sent.get(user) == jtis:
@@ -87,12 +90,15 @@ class AccountLists:
             self._sent[user] = jtis
         else:
             self._sent.pop(user, None)
-        rows = [s.public() for s in sessions]
+        rows = [(s.jti, s.public(own=False), s.public()) for s in sessions]
         for jti in self._by_user.get(user, ()):
             ws = self._socket_of(jti)
-            if ws is None or jti not in jtis:
-                continue  # ended: that socket hears its ending instead
-            listing = [{**row, "current": row["jti"] == jti} for row in rows]
+            if ws is None or jti not in jtis or stuck(ws):
+                continue  # ended (it hears its ending), or not reading (the heartbeat cuts it)
+            listing = [
+                {**(mine if of == jti else theirs), "current": of == jti}
+                for of, theirs, mine in rows
+            ]
             message = {"type": MessageType.SESSIONS.value, "sessions": listing}
             with contextlib.suppress(Exception):  # closing sockets refuse; nothing to tell
                 await ws.send(json.dumps(message))

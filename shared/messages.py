@@ -13,7 +13,7 @@ data frame from a client is answered by closing with 1008.
 """
 
 from enum import StrEnum
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class MessageType(StrEnum):
@@ -38,7 +38,9 @@ class By(TypedDict):
 class Session(TypedDict):
     id: str  # opaque: names the session in DELETE /api/sessions/{id}; read nothing into it
     jti: str
-    device_id: str
+    # Only in a PC's own session: a login with a session's device_id replaces it, so
+    # lists shown to other PCs (and to a refused login) leave it out.
+    device_id: NotRequired[str]
     device_name: str
     ip: str
     created_at: float
