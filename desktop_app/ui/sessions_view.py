@@ -132,7 +132,7 @@ class SessionsView(QWidget):
     # -- drawing ------------------------------------------------------------------------
 
     def _fill(self) -> None:
-        self.table.setRowCount(0)  # drops the old buttons, and any click still queued on them
+        self.table.setRowCount(0)  # the old rows' End buttons go with them
         self.table.setRowCount(len(self._rows))
         for row, s in enumerate(self._rows):
             current = bool(s.get("current"))
@@ -145,7 +145,7 @@ class SessionsView(QWidget):
             if not current:
                 self.table.setCellWidget(row, ACTION, self._end_cell(s["id"]))
         # Every row as tall as one holding a button, so the rows line up whatever they hold.
-        height = QPushButton(self.tr("End")).sizeHint().height() + 2 * _CELL_MARGIN
+        height = self.end_others.sizeHint().height() + 2 * _CELL_MARGIN  # same style of button
         for row in range(self.table.rowCount()):
             self.table.setRowHeight(row, height)
         self._enable()
