@@ -40,7 +40,17 @@ class Proxy:
         era = self._era
 
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await self._accept(reader, writer, era)
+            # Tracked like the pumps, so close() also ends one still connecting upstream.
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await self._accept(reader, writer, era)
+            except asyncio.CancelledError:
+                writer.transport.abort()
+                raise
+            finally:
+                self._tasks.discard(task)
 
         self._server = await asyncio.start_server(accept, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
