@@ -26,7 +26,7 @@ from sanic import Websocket
 
 from server.idle_socket import stuck
 from server.sessions.base import SessionStore
-from server.sessions.records import StoreUnavailable
+from server.sessions.records import SessionRecord, StoreUnavailable
 from shared.messages import MessageType
 
 log = logging.getLogger("loginguard.hub")
@@ -45,7 +45,8 @@ class AccountLists:
         self._socket_of = socket_of
         self._spawn = spawn
         self._by_user: dict[str, list[str]] = {}  # user → JTIs with a socket here
-        self._pending: set[str] = set()  # users whose list is being fetched
+        self._pending: set[str] = set()  # users whose list is being fetched or sent
+        self._again: set[str] = set()  # ... and changed again meanwhile
         self._sent: dict[str, tuple[str, ...]] = {}  # user → JTIs of the last list, if > 1
 
     def add(self, user: str, jti: str) -> None:
@@ -62,9 +63,16 @@ class AccountLists:
                 self._sent.pop(user, None)
 
     def changed(self, user: str, *, gone: str | None = None) -> None:
-        """The sessions of ``user`` changed (``gone`` ended): tell its sockets here."""
+        """The sessions of ``user`` changed (``gone`` ended): tell its sockets here.
+
+        One telling per account at a time: a change heard while one is on its way
+        makes it fetch and tell once more, so the newest list is always sent last.
+        """
         held = self._by_user.get(user)
-        if not held or held == [gone] or user in self._pending:
+        if not held or held == [gone]:
+            return
+        if user in self._pending:
+            self._again.add(user)
             return
         self._pending.add(user)
         self._spawn(self._tell(user))
@@ -75,13 +83,23 @@ class AccountLists:
 
     async def _tell(self, user: str) -> None:
         try:
-            await asyncio.sleep(_FOLD)
+            while True:
+                await asyncio.sleep(_FOLD)
+                self._again.discard(user)
+                try:
+                    sessions = await self._store.sessions_of(user)
+                except StoreUnavailable:
+                    return  # the next re-check round asks again
+                await self._send(user, sessions)
+                if user not in self._again:
+                    return
+        finally:
             self._pending.discard(user)
-            sessions = await self._store.sessions_of(user)
-        except StoreUnavailable:
-            self._pending.discard(user)
-            return  # the next re-check round asks again
+            self._again.discard(user)
+
+    async def _send(self, user: str, sessions: list[SessionRecord]) -> None:
         if user not in self._by_user:
+            self._sent.pop(user, None)
             return  # its sockets closed meanwhile: nothing to tell, nothing to remember
         jtis = tuple(s.jti for s in sessions)
         if len(jtis) > 1:

@@ -5,11 +5,13 @@ data frame from a client is answered by closing with 1008.
 
 ``hello``      ``{"type", "session": Session, "heartbeat": seconds}``
 ``displaced``  ``{"type", "by": {"device_name", "ip", "at"}}`` then close 4001
-``logged_out`` ``{"type"}`` then close 4002
+``logged_out`` ``{"type", "by"?}`` then close 4002 (``by``: another PC of the account)
 ``revoked``    ``{"type", "reason": "admin" | "disabled"}`` then close 4003
 ``expired``    ``{"type"}`` then close 4004
 ``reset``      ``{"type"}`` then close 4005
 ``invalid_token`` ``{"type"}`` then close 4401
+``sessions``   ``{"type", "sessions": [Session + {"current"}]}``: the account's list
+               changed; the socket stays open
 """
 
 from enum import StrEnum
