@@ -4,7 +4,8 @@ Errors come back as exceptions carrying what a window needs to say:
 :class:`LoginRefused` (a :class:`~desktop_app.session.LoginFailure`),
 :class:`Conflict` (409 ``session_active``: the sessions in the way and the
 policy), :class:`SessionEnded` (a 401 on an authenticated call: why, and
-who) and :class:`ApiError` (anything else). Network trouble is sorted into a
+who), :class:`NoSuchSession` (404: the session to end is gone already) and
+:class:`ApiError` (anything else). Network trouble is sorted into a
 :class:`~desktop_app.session.FailureKind` here (:func:`kind_of_error`,
 :func:`kind_of_status`), so no window ever shows an exception's own English.
 The password is sent once and kept nowhere.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -100,6 +101,10 @@ class SessionEnded(Exception):
     def __init__(self, ending: Ending) -> None:
         super().__init__(ending.reason.value)
         self.ending = ending
+
+
+class NoSuchSession(Exception):
+    """404 ``not_found``: the session to end is not (or no longer) one of the account's."""
 
 
 class ApiError(Exception):
@@ -224,17 +229,33 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _authenticated_get(http: httpx.AsyncClient, url: str, token: str) -> dict[str, Any]:
+async def _authenticated(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    token: str,
+    *,
+    ok: int = 200,
+    params: dict[str, str] | None = None,
+    names_one: bool = False,
+) -> dict[str, Any]:
+    """One authenticated call; its body when the status is ``ok``, else the right exception.
+
+    ``names_one``: the path names a session, so a 404 ``not_found`` means that one is gone.
+    """
     try:
-        response = await http.get(url, headers=_auth(token))
+        response = await http.request(method, url, headers=_auth(token), params=params)
     except httpx.HTTPError as exc:
         raise ApiError(kind_of_error(exc), _transport(exc)) from None
     body = _body(response)
-    if response.status_code == 401:
+    status = response.status_code
+    if status == 401:
         ending = ending_from_error(body)
         if ending is not None:
             raise SessionEnded(ending)
-    if (status := response.status_code) != 200:
+    if names_one and status == 404 and body.get("error") == ErrorCode.NOT_FOUND:
+        raise NoSuchSession()
+    if status != ok:
         detail = f"HTTP {status} {body.get('error', '')}".strip()
         raise ApiError(kind_of_status(status), detail, status)
     return body
@@ -242,11 +263,28 @@ async def _authenticated_get(http: httpx.AsyncClient, url: str, token: str) -> d
 
 async def own_sessions(http: httpx.AsyncClient, ep: Endpoints, token: str) -> list[OwnSession]:
     """``GET /api/sessions``: this account's live sessions, this PC's marked ``current``."""
-    body = await _authenticated_get(http, ep.url(paths.SESSIONS), token)
+    body = await _authenticated(http, "GET", ep.url(paths.SESSIONS), token)
     try:
         return [parse_own_session(s) for s in body.get("sessions") or ()]
     except ProtocolError as exc:
         raise ApiError(FailureKind.PROTOCOL, str(exc), 200) from None
+
+
+async def end_session(http: httpx.AsyncClient, ep: Endpoints, token: str, session_id: str) -> None:
+    """``DELETE /api/sessions/{id}``: that session of this account is over once this returns.
+
+    Raises :class:`NoSuchSession` when the account has no such live session
+    (it ended meanwhile), :class:`SessionEnded` when the caller's own is over,
+    :class:`ApiError` otherwise: then it may still be alive.
+    """
+    path = paths.SESSION.format(id=quote(session_id, safe=""))
+    await _authenticated(http, "DELETE", ep.url(path), token, ok=204, names_one=True)
+
+
+async def end_other_sessions(http: httpx.AsyncClient, ep: Endpoints, token: str) -> None:
+    """``DELETE /api/sessions?others=true``: every session of the account but this one ends."""
+    params = {"others": "true"}
+    await _authenticated(http, "DELETE", ep.url(paths.SESSIONS), token, ok=204, params=params)
 
 
 async def logout(http: httpx.AsyncClient, ep: Endpoints, token: str) -> None:

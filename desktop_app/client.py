@@ -16,6 +16,9 @@ windows only watch that machine. Guarantees:
 - After an ending the client holds no token and never signs in by itself:
   only :meth:`Client.sign_in` and :meth:`Client.resume`, called for a person,
   do.
+- :attr:`Client.sessions` follows the account's live sessions: fetched by
+  :meth:`Client.load_sessions` (the app does so after each ``hello``), then
+  replaced by every ``sessions`` message; forgotten when the session ends.
 - A sign-out that cannot reach the server comes back as a
   :class:`~desktop_app.records.PendingSignOut` for :meth:`Client.deliver`.
 - :meth:`Client.aclose` closes the socket with 1000, signs the session out
@@ -28,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -36,6 +40,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from desktop_app import api
 from desktop_app.api import ApiError, Conflict, Device, Endpoints, LoginRefused, SessionEnded
 from desktop_app.backoff import Backoff
+from desktop_app.own_sessions import OwnSessions
 from desktop_app.reach import PROBE_TIMEOUT, Probe, Woken, pause
 from desktop_app.records import Held, PendingSignOut
 from desktop_app.session import FailureKind, LoginFailure, SessionMachine, State
@@ -50,6 +55,7 @@ from desktop_app.wire import (
     is_hello,
     parse_json_object,
     parse_session,
+    sessions_from_message,
 )
 from shared.close_codes import CloseCode
 from shared.messages import Session
@@ -61,6 +67,7 @@ ConfirmTakeover = Callable[[tuple[Session, ...]], Awaitable[bool]]
 """Asked under the ``confirm`` policy with the sessions in the way; True = take over."""
 
 MAX_FRAME = 64 * 1024  # the server never sends more; anything bigger is not our server
+_T = TypeVar("_T")
 CLOSE_TIMEOUT = 2.0
 LOGOUT_TIMEOUT = 3.0
 
@@ -92,6 +99,7 @@ class Client:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # set by retry_now and by stopping
         self._unreachable = False  # the last attempt got no answer at all: probe
+        self.sessions = OwnSessions()
 
     @property
     def signed_in(self) -> bool:
@@ -188,6 +196,7 @@ class Client:
         offline = s.state is State.RECONNECTING
         await self._stop_socket()
         self._token = None
+        self.sessions.forget()
         pending: PendingSignOut | None = None
         if token is not None and ep is not None:
             undelivered = PendingSignOut(
@@ -206,6 +215,7 @@ class Client:
         """Quit but keep the session on the server ("remember me"): socket closed, no logout."""
         await self._stop_socket()
         self._token = None
+        self.sessions.forget()
         if self.machine.snapshot.active:
             self.machine.signed_out()
 
@@ -252,15 +262,43 @@ class Client:
     async def _answers(self, ep: Endpoints) -> bool:
         return await api.healthy(self._http, ep, PROBE_TIMEOUT)
 
-    # -- other calls ------------------------------------------------------------------
+    # -- the account's sessions --------------------------------------------------------
+    # Each call raises what api raises; a 401 naming an ending also ends this session.
 
     async def own_sessions(self) -> list[OwnSession]:
-        """This account's sessions; a 401 naming an ending ends this session too."""
+        """This account's sessions, fetched now (:attr:`sessions` is not touched)."""
+        return await self._authenticated(lambda ep, token: api.own_sessions(self._http, ep, token))
+
+    async def load_sessions(self) -> bool:
+        """Fetch the list into :attr:`sessions`; False when a message overtook the fetch.
+
+        A failed fetch that a message overtook is no failure: the list is current.
+        """
+        ticket = self.sessions.fetching()
+        try:
+            rows = await self.own_sessions()
+        except ApiError:
+            if self.sessions.overtaken(ticket):
+                return False
+            raise
+        return self.sessions.fetched(ticket, rows)
+
+    async def end_session(self, session_id: str) -> None:
+        """End another session of the account (:class:`~desktop_app.api.NoSuchSession`: gone)."""
+        await self._authenticated(
+            lambda ep, token: api.end_session(self._http, ep, token, session_id)
+        )
+
+    async def end_other_sessions(self) -> None:
+        """End every session of the account but this one."""
+        await self._authenticated(lambda ep, token: api.end_other_sessions(self._http, ep, token))
+
+    async def _authenticated(self, call: Callable[[Endpoints, str], Awaitable[_T]]) -> _T:
         token, ep = self._token, self._ep
         if token is None or ep is None:
             raise ApiError(FailureKind.PROTOCOL, "not signed in")
         try:
-            return await api.own_sessions(self._http, ep, token)
+            return await call(ep, token)
         except SessionEnded as exc:
             if self._token == token:  # not already ended or replaced meanwhile
                 await self._stop_socket()
@@ -276,6 +314,7 @@ class Client:
         self._wake.clear()
         self._unreachable = False
         self._backoff.reset()
+        self.sessions.forget()  # a new session: no list until it is fetched
         self._socket_task = asyncio.get_running_loop().create_task(
             self._socket_loop(self._ep.ws_url, self._token), name="loginguard-socket"
         )
@@ -299,6 +338,7 @@ class Client:
 
     def _finish(self, ending: Ending) -> None:
         self._token = None
+        self.sessions.forget()
         if self.machine.snapshot.active:
             self.machine.ended(ending.reason, ending.by)
 
@@ -356,6 +396,8 @@ class Client:
                     continue  # a future message type in a form we cannot read: ignore
                 if is_hello(message):
                     self._hello(message)
+                elif (rows := sessions_from_message(message)) is not None:
+                    self.sessions.pushed(rows)
                 elif (wait := contested_from_message(message)) is not None:
                     if self._on_contested is not None:
                         self._on_contested(wait)

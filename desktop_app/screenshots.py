@@ -7,9 +7,12 @@ appears. Writes ``login.png``, ``main.png``, ``displaced.png`` (the login
 window with the dialog over it, as a person sees them), ``tray-menu.png`` (the
 tray icon's menu while signed in) and, when the demo server is our own, stops
 it under the signed-in app and signs out: ``pending-sign-out.png`` (the login
-window with the notice that the sign-out waits for the server). Works on the
-``offscreen`` platform; settings go to a temporary folder and the keychain is
-keyring's null backend, never the user's.
+window with the notice that the sign-out waits for the server). With a demo
+server of its own it also starts a second one allowing three sessions, signs in
+PC-2 and PC-3 beside PC-1 and writes ``sessions.png`` (the main window listing
+them, each other PC with its End button). Works on the ``offscreen`` platform;
+settings go to a temporary folder and the keychain is keyring's null backend,
+never the user's.
 """
 
 from __future__ import annotations
@@ -59,13 +62,14 @@ Stop = Callable[[], Awaitable[None]]
 
 
 @asynccontextmanager
-async def demo_server() -> AsyncIterator[tuple[str, Stop | None]]:
+async def demo_server(*flags: str) -> AsyncIterator[tuple[str, Stop | None]]:
     """A throwaway ``--demo`` server process on a free loopback port, and its stop."""
     port = _free_port()
     env = {**os.environ, "LOGINGUARD_JWT_SECRET": secrets.token_urlsafe(48)}
+    where = ["--host", "127.0.0.1", "--port", str(port)]
     # Popen returns at once; waiting is done by polling below, never by blocking.
     proc = subprocess.Popen(  # noqa: S603, ASYNC220 - our own server module, fixed arguments
-        [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port), "--demo"],
+        [sys.executable, "-m", "server", *where, "--demo", *flags],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -191,7 +195,35 @@ async def render(out: Path, server: str | None, language: str) -> list[Path]:
                 await asyncio.sleep(0.2)
                 save(c.login.grab(), "pending-sign-out")
             await c.quit()
+    if server is None:  # several sessions per account need a server we configure
+        save(await _sessions_view(language), "sessions")
     return written
+
+
+async def _sessions_view(language: str) -> QPixmap:
+    """PC-1's main window while PC-2 and PC-3 are signed in too: the live list."""
+    async with demo_server("--max-sessions", "3") as (url, _stop):
+        with tempfile.TemporaryDirectory(prefix="loginguard-shots-") as tmp:
+            settings = Settings("screenshots", Path(tmp))
+            options = Options(server=url, device_name="PC-1", language=language)
+            keychain = Keychain("screenshots", NullKeyring())  # type: ignore[no-untyped-call]
+            c = Controller(settings, options, keychain=keychain, tray_available=lambda: False)
+            c.start()
+            c.main.resize(640, 400)
+            c.login.username.setText("user1")
+            c.login.password.setText("password1")
+            c.submit()
+            await _until(lambda: c.machine.state is State.CONNECTED, "sign-in")
+            async with httpx.AsyncClient(timeout=10) as http:
+                for name in ("PC-2", "PC-3"):
+                    other = {"username": "user1", "password": "password1",
+                             "device_id": f"screenshots-{name}", "device_name": name}  # fmt: skip
+                    (await http.post(url + paths.LOGIN, json=other)).raise_for_status()
+            await _until(lambda: c.main.sessions.table.rowCount() == 3, "three sessions listed")
+            await asyncio.sleep(0.2)
+            picture = c.main.grab()
+            await c.quit()
+            return picture
 
 
 @asynccontextmanager

@@ -110,7 +110,9 @@ class Snapshot:
     server: str | None = None
     session: Session | None = None  # this PC's session, once the server admitted it
     reason: EndReason | None = None  # why the session ended (ended states only)
-    by: By | None = None  # who displaced us (DISPLACED only, when the server said)
+    # Who ended it, when the server said: the PC that signed in (DISPLACED), or the
+    # account's PC that ended this one (LOGGED_OUT_ELSEWHERE). None for other endings.
+    by: By | None = None
     retry_in: float | None = None  # seconds until the next attempt (RECONNECTING only)
     attempt: int = 0  # failed reconnect attempts so far (RECONNECTING only)
     failure: LoginFailure | None = None  # why the last sign-in failed (LOGGED_OUT only)
@@ -206,7 +208,7 @@ class SessionMachine:
                 self._snapshot,
                 state=ENDED_BY_REASON[reason],
                 reason=reason,
-                by=by if reason is EndReason.DISPLACED else None,
+                by=by if reason in (EndReason.DISPLACED, EndReason.LOGGED_OUT) else None,
                 retry_in=None,
                 attempt=0,
             )
@@ -241,8 +243,8 @@ class SessionMachine:
 def log_line(snapshot: Snapshot) -> str:
     """One ``key=value`` line describing ``snapshot``, for stderr.
 
-    Always contains ``state=<name>``; an ended session carries ``reason=``, a
-    displacement also ``by=<device name>`` (and ``ip=``, ``at=`` when known).
+    Always contains ``state=<name>``; an ended session carries ``reason=``, and
+    when another PC ended it also ``by=<device name>``, ``ip=`` and ``at=``.
     Values with spaces or quotes are JSON-quoted so the line stays parseable.
     """
     fields: list[tuple[str, object]] = [("state", snapshot.state.value)]

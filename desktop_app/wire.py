@@ -1,4 +1,5 @@
-"""Reading what the server sends: JSON shapes checked, endings recognised. Pure.
+"""Reading what the server sends: JSON shapes checked, endings and session lists
+recognised. Pure.
 
 Whether a closed socket means "reconnect" or "stop" is decided here and only
 here, from :func:`shared.close_codes.is_terminal`, the message types of
@@ -24,14 +25,15 @@ class ProtocolError(ValueError):
 
 
 class OwnSession(Session):
-    """A row of ``GET /api/sessions``."""
+    """A row of ``GET /api/sessions`` and of a ``sessions`` message."""
 
-    current: NotRequired[bool]
+    current: NotRequired[bool]  # always set by parse_own_session
 
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """The server ended the session, and (for a displacement) who did."""
+    """The server ended the session, and who did: the PC that signed in (displaced),
+    or the PC of the account that ended this one (logged out), when the server says."""
 
     reason: EndReason
     by: By | None = None
@@ -59,9 +61,11 @@ def parse_json_object(raw: str | bytes | bytearray) -> dict[str, Any]:
 def parse_session(value: object) -> Session:
     if not isinstance(value, Mapping):
         raise ProtocolError("session is not an object")
-    for key in ("jti", "device_id", "device_name", "ip"):
+    for key in ("jti", "device_name", "ip"):
         if not isinstance(value.get(key), str):
             raise ProtocolError(f"session.{key} is not a string")
+    if "device_id" in value and not isinstance(value["device_id"], str):
+        raise ProtocolError("session.device_id is not a string")  # only in one's own
     for key in ("created_at", "expires_at"):
         if not isinstance(value.get(key), int | float):
             raise ProtocolError(f"session.{key} is not a number")
@@ -69,9 +73,30 @@ def parse_session(value: object) -> Session:
 
 
 def parse_own_session(value: object) -> OwnSession:
+    """A row of the account's list: a session with its ``id`` (which ends it) and ``current``."""
     row = cast(OwnSession, parse_session(value))
-    row["current"] = bool(cast(Mapping[str, object], value).get("current", False))
+    if not isinstance(row.get("id"), str) or not row["id"]:
+        raise ProtocolError("session.id is not a string")
+    row["current"] = row.get("current") is True  # not "false", not 1: only JSON true
     return row
+
+
+def sessions_from_message(message: Mapping[str, object]) -> tuple[OwnSession, ...] | None:
+    """The account's live sessions a ``sessions`` message carries, or None.
+
+    None for any other message type, and for a ``sessions`` message that is
+    not a list of well-formed rows: it replaces the whole list, so a part of
+    one would be wrong, and the list shown before stays until the next.
+    """
+    if message.get("type") != MessageType.SESSIONS.value:
+        return None
+    rows = message.get("sessions")
+    if not isinstance(rows, list):
+        return None
+    try:
+        return tuple(parse_own_session(row) for row in rows)
+    except ProtocolError:
+        return None
 
 
 def parse_by(value: object) -> By | None:
@@ -82,6 +107,15 @@ def parse_by(value: object) -> By | None:
     if isinstance(name, str) and isinstance(ip, str) and isinstance(at, int | float):
         return By(device_name=name, ip=ip, at=float(at))
     return None
+
+
+#: Endings whose ``by`` names a device: the one that signed in, or the account's PC
+#: that ended this session. Other endings have none, whatever a message carries.
+_NAMED_BY = frozenset({EndReason.DISPLACED, EndReason.LOGGED_OUT})
+
+
+def _by(reason: EndReason, carrier: Mapping[str, object]) -> By | None:
+    return parse_by(carrier.get("by")) if reason in _NAMED_BY else None
 
 
 def _revoked(reason: EndReason, detail: object) -> EndReason:
@@ -97,8 +131,7 @@ def ending_from_message(message: Mapping[str, object]) -> Ending | None:
     if not isinstance(kind, str) or kind == MessageType.HELLO.value or kind not in _BY_MESSAGE:
         return None
     reason = _revoked(_BY_MESSAGE[kind], message.get("reason"))
-    by = parse_by(message.get("by")) if reason is EndReason.DISPLACED else None
-    return Ending(reason, by)
+    return Ending(reason, _by(reason, message))
 
 
 def ending_from_close(code: int | None) -> Ending | None:
@@ -119,8 +152,7 @@ def ending_from_error(body: Mapping[str, object]) -> Ending | None:
     if code not in REASON_BY_ERROR:
         return None
     reason = _revoked(REASON_BY_ERROR[code], body.get("reason"))
-    by = parse_by(body.get("by")) if reason is EndReason.DISPLACED else None
-    return Ending(reason, by)
+    return Ending(reason, _by(reason, body))
 
 
 def is_hello(message: Mapping[str, object]) -> bool:

@@ -24,8 +24,9 @@ from typing import Any
 
 from sanic import Websocket
 
+from server.idle_socket import stuck
 from server.sessions.base import SessionStore
-from server.sessions.records import StoreUnavailable
+from server.sessions.records import SessionRecord, StoreUnavailable
 from shared.messages import MessageType
 
 log = logging.getLogger("loginguard.hub")
@@ -44,7 +45,8 @@ class AccountLists:
         self._socket_of = socket_of
         self._spawn = spawn
         self._by_user: dict[str, list[str]] = {}  # user → JTIs with a socket here
-        self._pending: set[str] = set()  # users whose list is being fetched
+        self._pending: set[str] = set()  # users whose list is being fetched or sent
+        self._again: set[str] = set()  # ... and changed again meanwhile
         self._sent: dict[str, tuple[str, ...]] = {}  # user → JTIs of the last list, if > 1
 
     def add(self, user: str, jti: str) -> None:
@@ -61,9 +63,16 @@ class AccountLists:
                 self._sent.pop(user, None)
 
     def changed(self, user: str, *, gone: str | None = None) -> None:
-        """The sessions of ``user`` changed (``gone`` ended): tell its sockets here."""
+        """The sessions of ``user`` changed (``gone`` ended): tell its sockets here.
+
+        One telling per account at a time: a change heard while one is on its way
+        makes it fetch and tell once more, so the newest list is always sent last.
+        """
         held = self._by_user.get(user)
-        if not held or held == [gone] or user in self._pending:
+        if not held or held == [gone]:
+            return
+        if user in self._pending:
+            self._again.add(user)
             return
         self._pending.add(user)
         self._spawn(self._tell(user))
@@ -80,12 +89,24 @@ class AccountLists:
 
     async def _tell(self, user: str) -> None:
         try:
-            await asyncio.sleep(_FOLD)
+            while True:
+                await asyncio.sleep(_FOLD)
+                self._again.discard(user)
+                try:
+                    sessions = await self._store.sessions_of(user)
+                except StoreUnavailable:
+                    return  # the next re-check round asks again
+                await self._send(user, sessions)
+                if user not in self._again:
+                    return
+        finally:
             self._pending.discard(user)
-            sessions = await self._store.sessions_of(user)
-        except StoreUnavailable:
-            self._pending.discard(user)
-            return  # the next re-check round asks again
+            self._again.discard(user)
+
+    async def _send(self, user: str, sessions: list[SessionRecord]) -> None:
+        if user not in self._by_user:
+            self._sent.pop(user, None)
+            return  # its sockets closed meanwhile: nothing to tell, nothing to remember
         jtis = tuple(s.jti for s in sessions)
         if len(jtis) > 1:
             if self._sent.get(user) == jtis:
@@ -93,12 +114,15 @@ class AccountLists:
             self._sent[user] = jtis
         else:
             self._sent.pop(user, None)
-        rows = [s.public() for s in sessions]
+        rows = [(s.jti, s.public(own=False), s.public()) for s in sessions]
         for jti in self._by_user.get(user, ()):
             ws = self._socket_of(jti)
-            if ws is None or jti not in jtis:
-                continue  # ended: that socket hears its ending instead
-            listing = [{**row, "current": row["jti"] == jti} for row in rows]
+            if ws is None or jti not in jtis or stuck(ws):
+                continue  # ended (it hears its ending), or not reading (the heartbeat cuts it)
+            listing = [
+                {**(mine if of == jti else theirs), "current": of == jti}
+                for of, theirs, mine in rows
+            ]
             message = {"type": MessageType.SESSIONS.value, "sessions": listing}
             with contextlib.suppress(Exception):  # closing sockets refuse; nothing to tell
                 await ws.send(json.dumps(message))

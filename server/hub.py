@@ -43,7 +43,7 @@ from sanic import Websocket
 
 from server.account_lists import AccountLists
 from server.config import ServerSettings
-from server.idle_socket import close
+from server.idle_socket import close, cut, stuck
 from server.metrics import Metrics
 from server.sessions.factory import Stores
 from server.sessions.records import (
@@ -56,6 +56,7 @@ from server.sessions.records import (
 )
 from shared.close_codes import CloseCode
 from shared.messages import By, MessageType
+from shared.policies import Policy
 from shared.reasons import ENDINGS, EndReason, end_message
 
 log = logging.getLogger("loginguard.hub")
@@ -156,6 +157,11 @@ class Hub:
     def fresh(self, jti: str) -> SessionRecord | None:
         """The record of ``jti`` if this worker admitted it lately and heard no ending since."""
         entry = self._fresh.pop(jti, None)
+        if self._settings.policy is not Policy.DISPLACE:
+            # Under reject / confirm the check also marks the session present, which
+            # the presence grace depends on: without it a PC connected a while after
+            # its login could look absent until its first re-check.
+            return None
         # Idle expiry publishes no event: within half the idle TTL of its login a
         # session cannot have idled out.
         window = min(FRESH_FOR, self._settings.idle_ttl / 2)
@@ -286,10 +292,14 @@ class Hub:
             if ws.pings:
                 ws.fail_connection(CloseCode.INTERNAL, "ping timeout")
                 continue
+            if stuck(ws):
+                cut(ws)  # not reading: a ping would wait on it, and every socket behind it
+                continue
             try:
                 pong = await ws.ping()
-            except Exception:  # a closing socket refuses pings; its handler cleans up
-                log.debug("event=ping_refused")
+            except Exception:
+                # Closing: its close has a deadline, which also cuts one that never ends.
+                self._spawn(self._close(ws, CloseCode.INTERNAL, "ping refused"))
             else:
                 pong.add_done_callback(_consume)
 

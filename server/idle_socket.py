@@ -30,6 +30,15 @@ until the kernel gave up on the connection, hours later. After
 ``CLOSE_DEADLINE`` seconds the transport is aborted (an RST), which ends
 :func:`hold` and lets the handler clean up.
 
+A peer that does not read cannot make the worker queue without end either:
+every frame it sends (a ping is enough) makes websockets queue an answer, and
+Sanic starts a task per chunk read that waits for the full write buffer to
+drain - 45 MB a second of tasks and pongs from one socket, seen. Adopted
+sockets are of the class :class:`_Guarded`, whose ``data_received`` cuts a
+connection whose write buffer is over ``WRITE_CAP``; :func:`stuck` lets the
+server's own senders (heartbeat, session lists) see such a socket and not wait
+on it.
+
 Tied to Sanic's ``WebsocketImplProtocol`` internals (``assembler``,
 ``connection_lost_waiter``) of the versions pinned in ``pyproject.toml``;
 ``tests/server/test_ws.py`` and ``tests/server/test_socket_cycles.py`` fail
@@ -44,12 +53,16 @@ from collections.abc import Callable
 from functools import partial
 
 from sanic import Request, Websocket
+from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import Frame, Opcode
 
 from shared.close_codes import CloseCode
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 CLOSE_DEADLINE = 5.0  # seconds a peer has to answer our close before its connection is cut
+# Unsent bytes at which a peer counts as not reading: the server sends a few small
+# messages in a socket's life, so this much unread is a hung or hostile peer.
+WRITE_CAP = 64 * 1024
 
 log = logging.getLogger("loginguard.socket")
 
@@ -70,8 +83,38 @@ class _RefuseData:
             await close(ws, CloseCode.POLICY, "clients send no data frames")
 
 
+class _Guarded(WebsocketImplProtocol):
+    """Sanic's socket, cut when it sends while not reading what it is sent.
+
+    Given to an adopted socket by ``__class__`` assignment: no state, no object
+    per socket, no cycle.
+    """
+
+    def data_received(self, data: bytes) -> None:
+        if stuck(self):
+            cut(self)  # each frame would queue an answer behind the ones it never read
+            return
+        super().data_received(data)  # type: ignore[no-untyped-call]
+
+
+def stuck(ws: Websocket) -> bool:
+    """Whether the peer has left ``WRITE_CAP`` bytes or more unread (a send would wait)."""
+    proto = ws.io_proto
+    transport = proto.transport if proto is not None else None
+    return transport is not None and transport.get_write_buffer_size() >= WRITE_CAP
+
+
+def cut(ws: Websocket) -> None:
+    """End the connection now (a TCP reset): ``hold`` returns and the handler cleans up."""
+    proto = ws.io_proto
+    transport = proto.transport if proto is not None else None
+    if transport is not None:
+        transport.abort()
+
+
 def adopt(ws: Websocket) -> None:
     """Take over a socket just accepted: from now on a data frame closes it (1008)."""
+    ws.__class__ = _Guarded
     ws.assembler = _RefuseData(ws)  # type: ignore[assignment]  # duck-typed: put() only
     closer = ws.auto_closer_task
     if closer is not None:

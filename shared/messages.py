@@ -5,18 +5,20 @@ data frame from a client is answered by closing with 1008.
 
 ``hello``      ``{"type", "session": Session, "heartbeat": seconds}``
 ``displaced``  ``{"type", "by": {"device_name", "ip", "at"}}`` then close 4001
-``logged_out`` ``{"type"}`` then close 4002
+``logged_out`` ``{"type", "by"?}`` then close 4002 (``by``: another PC of the account)
 ``revoked``    ``{"type", "reason": "admin" | "disabled"}`` then close 4003
 ``expired``    ``{"type"}`` then close 4004
 ``reset``      ``{"type"}`` then close 4005
 ``invalid_token`` ``{"type"}`` then close 4401
+``sessions``   ``{"type", "sessions": [Session + {"current"}]}``: the account's list
+               changed; the socket stays open
 ``contested``  ``{"type", "retry_after": seconds}``: the account's PCs keep taking it
                from each other, so logins that would displace a session are refused
                for ``retry_after`` seconds; informative, the socket stays open
 """
 
 from enum import StrEnum
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class MessageType(StrEnum):
@@ -42,7 +44,9 @@ class By(TypedDict):
 class Session(TypedDict):
     id: str  # opaque: names the session in DELETE /api/sessions/{id}; read nothing into it
     jti: str
-    device_id: str
+    # Only in a PC's own session: a login with a session's device_id replaces it, so
+    # lists shown to other PCs (and to a refused login) leave it out.
+    device_id: NotRequired[str]
     device_name: str
     ip: str
     created_at: float

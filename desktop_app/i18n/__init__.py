@@ -116,3 +116,15 @@ class Translations:
         # The source texts are English, so English works without a translator;
         # removeTranslator above already told every widget to drop the old one.
         return language == DEFAULT
+
+    def uninstall(self) -> None:
+        """Take this object's translation out of the application (the source texts show).
+
+        The translator is application-wide: an instance that is done (an app
+        that quit, in a process that goes on, as in the tests) must not leave
+        its language to whatever runs next.
+        """
+        app = QCoreApplication.instance()
+        if self._translator is not None and app is not None:
+            app.removeTranslator(self._translator)
+        self._translator = None

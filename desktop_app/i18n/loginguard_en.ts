@@ -169,6 +169,10 @@
         <translation>You were signed out by an administrator.</translation>
     </message>
     <message>
+        <source>You were signed out from %1 (%2) at %3.</source>
+        <translation>You were signed out from %1 (%2) at %3.</translation>
+    </message>
+    <message>
         <source>You were signed out because this session was signed out elsewhere. Please sign in again.</source>
         <translation>You were signed out because this session was signed out elsewhere. Please sign in again.</translation>
     </message>
@@ -309,18 +313,65 @@
     </message>
 </context>
 <context>
+    <name>Sessions</name>
+    <message>
+        <source>End the session on %1 (%2), signed in since %3? That PC is signed out at once.</source>
+        <translation>End the session on %1 (%2), signed in since %3? That PC is signed out at once.</translation>
+    </message>
+    <message>
+        <source>End the sessions on %1? Those PCs are signed out at once; this PC stays signed in.</source>
+        <translation>End the sessions on %1? Those PCs are signed out at once; this PC stays signed in.</translation>
+    </message>
+    <message>
+        <source>End all other sessions</source>
+        <translation>End all other sessions</translation>
+    </message>
+    <message>
+        <source>End all</source>
+        <translation>End all</translation>
+    </message>
+    <message>
+        <source>End session</source>
+        <translation>End session</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Could not end the other sessions. %1</source>
+        <translation>Could not end the other sessions. %1</translation>
+    </message>
+    <message>
+        <source>Could not end the session on %1. %2</source>
+        <translation>Could not end the session on %1. %2</translation>
+    </message>
+    <message>
+        <source>The session on %1 had already ended.</source>
+        <translation>The session on %1 had already ended.</translation>
+    </message>
+</context>
+<context>
     <name>SessionsView</name>
     <message>
         <source>This PC</source>
         <translation>This PC</translation>
     </message>
     <message>
+        <source>End</source>
+        <translation>End</translation>
+    </message>
+    <message>
         <source>Your sessions</source>
         <translation>Your sessions</translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation>Refresh</translation>
+        <source>End all other sessions</source>
+        <translation>End all other sessions</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Try again</translation>
     </message>
     <message>
         <source>Device</source>

@@ -169,6 +169,10 @@
         <translation>관리자가 이 세션을 종료하여 로그아웃되었습니다.</translation>
     </message>
     <message>
+        <source>You were signed out from %1 (%2) at %3.</source>
+        <translation>%3에 %1(%2)에서 이 PC의 세션을 종료하여 로그아웃되었습니다.</translation>
+    </message>
+    <message>
         <source>You were signed out because this session was signed out elsewhere. Please sign in again.</source>
         <translation>다른 곳에서 이 세션을 로그아웃하여 로그아웃되었습니다. 다시 로그인해 주세요.</translation>
     </message>
@@ -309,18 +313,65 @@
     </message>
 </context>
 <context>
+    <name>Sessions</name>
+    <message>
+        <source>End the session on %1 (%2), signed in since %3? That PC is signed out at once.</source>
+        <translation>%3부터 로그인되어 있는 %1(%2)의 세션을 종료할까요? 그 PC는 즉시 로그아웃됩니다.</translation>
+    </message>
+    <message>
+        <source>End the sessions on %1? Those PCs are signed out at once; this PC stays signed in.</source>
+        <translation>%1의 세션을 종료할까요? 그 PC들은 즉시 로그아웃되고, 이 PC는 로그인 상태로 남습니다.</translation>
+    </message>
+    <message>
+        <source>End all other sessions</source>
+        <translation>다른 세션 모두 종료</translation>
+    </message>
+    <message>
+        <source>End all</source>
+        <translation>모두 종료</translation>
+    </message>
+    <message>
+        <source>End session</source>
+        <translation>세션 종료</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Could not end the other sessions. %1</source>
+        <translation>다른 세션을 종료하지 못했습니다. %1</translation>
+    </message>
+    <message>
+        <source>Could not end the session on %1. %2</source>
+        <translation>%1의 세션을 종료하지 못했습니다. %2</translation>
+    </message>
+    <message>
+        <source>The session on %1 had already ended.</source>
+        <translation>%1의 세션은 이미 종료되었습니다.</translation>
+    </message>
+</context>
+<context>
     <name>SessionsView</name>
     <message>
         <source>This PC</source>
         <translation>이 PC</translation>
     </message>
     <message>
+        <source>End</source>
+        <translation>종료</translation>
+    </message>
+    <message>
         <source>Your sessions</source>
         <translation>내 세션</translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation>새로 고침</translation>
+        <source>End all other sessions</source>
+        <translation>다른 세션 모두 종료</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>다시 시도</translation>
     </message>
     <message>
         <source>Device</source>

@@ -1,9 +1,14 @@
-"""The session machine's observer list, as a Qt signal."""
+"""The session machine's and the sessions list's observer lists, as Qt signals.
+
+Through a signal, a slot that raises is reported by Qt (and fails a pytest-qt
+test) instead of unwinding into the client's socket loop that announced the change.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_app.own_sessions import OwnSessions, Rows
 from desktop_app.session import SessionMachine, Transition
 
 
@@ -22,6 +27,23 @@ class SessionSignals(QObject):
 
     def _emit(self, transition: Transition) -> None:
         self.changed.emit(transition)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+
+class ListSignals(QObject):
+    """Re-emits every change of an :class:`~desktop_app.own_sessions.OwnSessions` as
+    ``changed`` (the rows, or None), synchronously in the GUI thread."""
+
+    changed = Signal(object)  # Rows | None
+
+    def __init__(self, sessions: OwnSessions) -> None:
+        super().__init__()
+        self._unsubscribe = sessions.subscribe(self._emit)
+
+    def _emit(self, rows: Rows | None) -> None:
+        self.changed.emit(rows)
 
     def detach(self) -> None:
         self._unsubscribe()

@@ -7,7 +7,8 @@ PC never signs back in by itself; no dialog is run with ``exec()``;
 :meth:`Controller.quit` cancels every task it started, closes the socket with
 1000 and only then resolves :attr:`Controller.closed`. Every ending deletes a
 remembered session from the keychain; a sign-out the server did not get is
-kept and sent later (:mod:`desktop_app.ui.outbox`).
+kept and sent later (:mod:`desktop_app.ui.outbox`). No other PC's session is
+ended without a "yes" in its confirmation box, and one End at a time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
-from desktop_app.api import ApiError, Device, SessionEnded
+from desktop_app.api import ApiError, Device, NoSuchSession, SessionEnded
 from desktop_app.backoff import Backoff
 from desktop_app.client import Client
 from desktop_app.i18n import Translations, system_language
@@ -37,21 +38,24 @@ from desktop_app.session import (
     log_line,
 )
 from desktop_app.settings import Settings
-from desktop_app.ui.bridge import SessionSignals
-from desktop_app.ui.dialogs import TakeoverQuestion, open_ending
+from desktop_app.ui.bridge import ListSignals, SessionSignals
+from desktop_app.ui.dialogs import EndQuestion, TakeoverQuestion, open_ending
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.network import NetworkWatch
 from desktop_app.ui.outbox import Outbox
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.wording import (
+    already_ended,
     contested_message,
+    end_failure,
     ending_message,
     failure_message,
     fill,
     keychain_notice,
     translate,
 )
+from desktop_app.wire import OwnSession
 from shared.messages import Session
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -98,6 +102,7 @@ class Controller(QObject):
         self.client = Client(self.machine, device, backoff=backoff, on_contested=self._contested)
         self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
+        self.listed = ListSignals(self.client.sessions)
         # Before any widget exists, so every window is born in the right language.
         self.translations = Translations()
         language = options.language or settings.language or system_language()
@@ -110,6 +115,8 @@ class Controller(QObject):
         self.ending_box: QMessageBox | None = None
         self._ending_state: State | None = None
         self.question: TakeoverQuestion | None = None
+        self.end_question: EndQuestion | None = None
+        self._ending_sessions: asyncio.Task[None] | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._signing_in: asyncio.Task[None] | None = None
@@ -125,7 +132,10 @@ class Controller(QObject):
         self.main.close_requested.connect(self.close_main)
         self.main.sign_out_requested.connect(self.sign_out)
         self.main.retry_requested.connect(self.retry_now)
-        self.main.sessions.refresh_requested.connect(self.refresh_sessions)
+        self.main.sessions.reload_requested.connect(self.refresh_sessions)
+        self.main.sessions.end_requested.connect(self.end_session)
+        self.main.sessions.end_others_requested.connect(self.end_other_sessions)
+        self.listed.changed.connect(self.main.sessions.show_sessions)
         self.network.back_online.connect(self.retry_now)
         if self.tray is not None:
             self.signals.changed.connect(self.tray.on_transition)
@@ -259,14 +269,16 @@ class Controller(QObject):
         self.outbox.wake()
 
     def refresh_sessions(self) -> None:
+        """Fetch the sessions list (after each hello, and "Try again"); messages keep it live."""
         if self.client.signed_in:
             self._spawn(self._refresh_sessions())
 
-    async def _refresh_sessions(self) -> None:
+    async def _refresh_sessions(self, *, quietly: bool = False) -> None:
         view = self.main.sessions
-        view.show_status(lambda: translate("Controller", "Loading…"))
+        if not quietly:
+            view.show_status(lambda: translate("Controller", "Loading…"))
         try:
-            rows = await self.client.own_sessions()
+            await self.client.load_sessions()  # the view follows client.sessions
         except SessionEnded:
             return  # the machine has moved to the ended state; the dialog says why
         except ApiError as exc:
@@ -276,10 +288,58 @@ class Controller(QObject):
                 lambda: fill(
                     translate("Controller", "Could not load the sessions. %1"),
                     failure_message(failure, server),
-                )
+                ),
+                retry=True,
             )
-            return
-        view.show_sessions(rows)
+
+    def end_session(self, row: OwnSession) -> None:
+        """An End click: ask, then end that PC's session."""
+        if self.client.signed_in and self._ending_sessions is None:
+            self._ending_sessions = self._spawn(self._end([row], others=False))
+
+    def end_other_sessions(self) -> None:
+        """The "End all other sessions" click: ask, then end every session but this PC's."""
+        others = self.main.sessions.others
+        if self.client.signed_in and others and self._ending_sessions is None:
+            self._ending_sessions = self._spawn(self._end(others, others=True))
+
+    async def _end(self, sessions: list[OwnSession], *, others: bool) -> None:
+        view = self.main.sessions
+        question = self.end_question = EndQuestion(self.main, sessions, others=others)
+        try:
+            if not await question.answer:
+                return
+            self.end_question = None
+            view.show_notice(None)
+            view.set_busy(True)
+            await self._end_confirmed(sessions, others=others)
+        finally:
+            question.cancel()  # quitting or signed out meanwhile: the box goes too
+            self.end_question = None
+            self._ending_sessions = None
+            view.set_busy(False)
+
+    async def _end_confirmed(self, sessions: list[OwnSession], *, others: bool) -> None:
+        view = self.main.sessions
+        device = None if others else sessions[0]["device_name"]
+        try:
+            if others:
+                await self.client.end_other_sessions()
+            else:
+                await self.client.end_session(sessions[0]["id"])
+        except SessionEnded:
+            return  # this PC's own session is over: the ending dialog says why
+        except NoSuchSession:
+            assert device is not None
+            view.show_notice(lambda: already_ended(device))
+        except ApiError as exc:
+            failure = LoginFailure(exc.kind, status=exc.status)
+            server = self.machine.snapshot.server or ""
+            view.show_notice(lambda: end_failure(failure, server, device))
+            return  # nothing changed on the server, as far as anyone can tell
+        # The socket's message usually says it first; this fetch also covers a socket
+        # that is down, and is dropped if the message overtakes it.
+        await self._refresh_sessions(quietly=True)
 
     def choose_language(self, language: str) -> None:
         self.translations.use(language)
@@ -337,6 +397,8 @@ class Controller(QObject):
                 self.login.show_message(lambda: failure_message(failure, server), error=error)
 
     def _show_login(self) -> None:
+        if self.end_question is not None:
+            self.end_question.cancel()  # nothing left to end from here
         self.main.hide()
         self.main.sessions.clear()
         self.main.show_notice(None)
@@ -411,6 +473,7 @@ class Controller(QObject):
             self.tray.hide()
         self.network.detach()
         self.signals.detach()
+        self.listed.detach()
         if not self.closed.done():
             self.closed.set_result(None)
 

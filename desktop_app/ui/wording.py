@@ -104,6 +104,13 @@ def ending_message(snapshot: Snapshot) -> str:
         )
     if state is State.REVOKED:
         return translate("Messages", "You were signed out by an administrator.")
+    if state is State.LOGGED_OUT_ELSEWHERE and by is not None:
+        return fill(
+            translate("Messages", "You were signed out from %1 (%2) at %3."),
+            by["device_name"],
+            by["ip"],
+            when(by["at"]),
+        )
     if state is State.LOGGED_OUT_ELSEWHERE:
         return translate(
             "Messages",
@@ -122,6 +129,19 @@ def ending_message(snapshot: Snapshot) -> str:
             "(it may have been reset). Please sign in again.",
         )
     return ""
+
+
+def end_failure(failure: LoginFailure, server: str, device: str | None) -> str:
+    """Why ending the session on ``device`` (None: every other session) did not work."""
+    why = failure_message(failure, server)
+    if device is None:
+        return fill(translate("Sessions", "Could not end the other sessions. %1"), why)
+    return fill(translate("Sessions", "Could not end the session on %1. %2"), device, why)
+
+
+def already_ended(device: str) -> str:
+    """Said when the session to end was gone before the request reached the server."""
+    return fill(translate("Sessions", "The session on %1 had already ended."), device)
 
 
 def where(sessions: Sequence[Session]) -> tuple[str, str]:

@@ -44,7 +44,7 @@ def _response(result: LoginResult) -> HTTPResponse:
                 "token_type": "bearer",
                 "expires_at": record.expires_at,
                 "session": record.public(),
-                "displaced": [old.public() for old in result.displaced],
+                "displaced": [old.public(own=False) for old in result.displaced],
             }
         )
     if isinstance(result, RateLimited):
@@ -63,7 +63,7 @@ def _response(result: LoginResult) -> HTTPResponse:
         ErrorCode.SESSION_ACTIVE,
         None,
         policy=result.policy.value,
-        sessions=[c.public() for c in result.conflicts],
+        sessions=[c.public(own=False) for c in result.conflicts],
     )
 
 

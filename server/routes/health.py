@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from prometheus_client import CONTENT_TYPE_LATEST
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
+from server.sessions.factory import Stores
 from server.sessions.records import StoreUnavailable
 from server.state import state
 from shared import paths
@@ -19,6 +23,33 @@ async def healthz(request: Request) -> HTTPResponse:
     return json({"status": "ok"})
 
 
+_READY_FOR = 1.0  # seconds one answer of the store is reused
+
+
+class _Readiness:
+    """One store ping at a time per worker, its answer reused for ``_READY_FOR``: any
+    number of unauthenticated /readyz calls cost at most one ping a second, and never
+    take the connections that sessions need (a ping to a dead shard holds one until it
+    times out)."""
+
+    def __init__(self) -> None:
+        self._answer: asyncio.Task[int] | None = None
+        self._at = 0.0
+
+    async def unreachable(self, stores: Stores) -> int:
+        now = time.monotonic()
+        if self._answer is None or (self._answer.done() and now - self._at > _READY_FOR):
+            self._answer, self._at = asyncio.create_task(stores.ping()), now
+            self._answer.add_done_callback(_retrieved)
+        return await asyncio.shield(self._answer)
+
+
+def _retrieved(task: asyncio.Task[int]) -> None:
+    # A failed ping whose callers all went away must not be reported as unretrieved.
+    if not task.cancelled():
+        task.exception()
+
+
 @bp.get(paths.READYZ)
 async def readyz(request: Request) -> HTTPResponse:
     """503 only when the store does not answer at all.
@@ -28,8 +59,11 @@ async def readyz(request: Request) -> HTTPResponse:
     balancer that took nodes out on it would take out all of them at once.
     """
     stores = state(request).stores
+    ctx = request.app.ctx
+    if not hasattr(ctx, "readiness"):
+        ctx.readiness = _Readiness()
     try:
-        missing = await stores.ping()
+        missing = await ctx.readiness.unreachable(stores)
     except StoreUnavailable:
         return json({"error": ErrorCode.STORE_UNAVAILABLE.value}, status=503)
     if missing:

@@ -20,9 +20,9 @@ _ID_MAX = 64  # ids are JTIs (32 characters); anything longer names no session
 async def my_sessions(request: Request) -> HTTPResponse:
     authed = await authenticate(request)
     sessions = await state(request).stores.sessions.sessions_of(authed.claims.user)
-    return json(
-        {"sessions": [{**s.public(), "current": s.jti == authed.claims.jti} for s in sessions]}
-    )
+    me = authed.claims.jti
+    rows = [{**s.public(own=s.jti == me), "current": s.jti == me} for s in sessions]
+    return json({"sessions": rows})
 
 
 @bp.delete(paths.SESSIONS)

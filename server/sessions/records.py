@@ -34,16 +34,21 @@ class SessionRecord:
     created_at: float
     expires_at: float  # absolute end of life, equal to the token's ``exp``
 
-    def public(self) -> Session:
-        return Session(
+    def public(self, *, own: bool = True) -> Session:
+        """The wire form. ``own=False`` for a session shown to another PC: its
+        ``device_id`` is left out, since a login with a session's device_id replaces
+        that session whatever the policy (it is the same PC signing in again)."""
+        shown = Session(
             id=self.jti,
             jti=self.jti,
-            device_id=self.device_id,
             device_name=self.device_name,
             ip=self.ip,
             created_at=self.created_at,
             expires_at=self.expires_at,
         )
+        if own:
+            shown["device_id"] = self.device_id
+        return shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """A real TCP relay between the app and a real server, for cutting the network.
 
 ``cut()`` drops every relayed connection (the app sees a dead socket, as when
-Wi-Fi goes or the PC sleeps) and stops listening, so reconnects are refused;
+Wi-Fi goes or the PC sleeps) — also one the listener accepted before the cut
+but had not set up yet — and stops listening, so reconnects are refused;
 ``restore()`` listens again on the same port. It also keeps the bytes each
 client sent, so a test can read the WebSocket close code the app put on the wire.
 """
@@ -27,6 +28,7 @@ class Proxy:
         self.links: list[_Link] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._era = 0  # bumped by cut(): a connection accepted in an earlier era is dropped
         #: Connections whose first bytes start with this are dropped (e.g. b"GET /ws").
         self.refuse: bytes | None = None
 
@@ -35,12 +37,28 @@ class Proxy:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> Proxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        era = self._era
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Tracked like the pumps, so close() also ends one still connecting upstream.
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await self._accept(reader, writer, era)
+            except asyncio.CancelledError:
+                writer.transport.abort()
+                raise
+            finally:
+                self._tasks.discard(task)
+
+        self._server = await asyncio.start_server(accept, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def cut(self) -> None:
         """Refuse new connections and abort the open ones (no close frame, no FIN)."""
+        self._era += 1
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -58,17 +76,26 @@ class Proxy:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, era: int
+    ) -> None:
+        if era != self._era:  # accepted just before a cut, and only now handed to us
+            writer.transport.abort()
+            return
         link = _Link(writers=[writer])
         self.links.append(link)
         first = await reader.read(65536)
-        if self.refuse is not None and first.startswith(self.refuse):
+        if era != self._era or (self.refuse is not None and first.startswith(self.refuse)):
             writer.transport.abort()
             return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
             writer.transport.abort()
+            return
+        if era != self._era:  # cut meanwhile: this one must not outlive the cut
+            writer.transport.abort()
+            up_writer.transport.abort()
             return
         link.writers.append(up_writer)
         link.upstream_bytes += first

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop_app.api import Device, SessionEnded
+from desktop_app.api import Device, NoSuchSession, SessionEnded
 from desktop_app.client import Client, ConfirmTakeover
 from desktop_app.session import FailureKind, SessionMachine, State
 from shared.messages import Session
@@ -444,3 +444,33 @@ async def test_an_untrusted_certificate_is_a_tls_failure(client: Client, tmp_pat
     failure = client.machine.snapshot.failure
     assert failure is not None
     assert failure.kind is FailureKind.TLS
+
+
+async def test_the_sessions_list_follows_the_account_and_another_pc_can_be_ended(
+    start_server: Callable[..., ServerProcess], client: Client
+) -> None:
+    """Fetched once, then kept by messages; end_session ends PC-2 naming PC-1, then 404s."""
+    server = start_server("--demo", "--max-sessions", "3")
+    assert await client.sign_in(server.url, "user1", "password1", never)
+    await eventually(lambda: client.machine.state is State.CONNECTED)
+
+    def listed() -> list[tuple[str, bool]]:
+        rows = client.sessions.rows or ()
+        return sorted((r["device_name"], bool(r.get("current"))) for r in rows)
+
+    assert await client.load_sessions()
+    assert listed() == [("PC-1", True)]
+    pc2 = (await api_login(server, device="PC-2")).json()
+    await eventually(lambda: listed() == [("PC-1", True), ("PC-2", False)], what="PC-2 listed")
+
+    await client.end_session(pc2["session"]["id"])
+    await eventually(lambda: listed() == [("PC-1", True)], what="PC-2 gone from the list")
+    gone = await api_get(server, "/api/auth/me", pc2["access_token"])
+    assert (gone.status_code, gone.json()["error"]) == (401, "session_logged_out")
+    assert gone.json()["by"]["device_name"] == "PC-1"
+    with pytest.raises(NoSuchSession):
+        await client.end_session(pc2["session"]["id"])
+    await client.end_other_sessions()  # nobody else left: still fine
+    assert client.machine.state is State.CONNECTED
+    await client.sign_out()
+    assert client.sessions.rows is None

@@ -86,7 +86,8 @@ def test_every_end_reason_has_its_own_ended_state(reason: EndReason, state: Stat
         assert m.state is state
         assert m.snapshot.reason is reason
         assert m.snapshot.ended
-        assert m.snapshot.by == (BY if reason is EndReason.DISPLACED else None)
+        named = reason in (EndReason.DISPLACED, EndReason.LOGGED_OUT)
+        assert m.snapshot.by == (BY if named else None)
 
 
 def test_every_reason_in_shared_leads_to_an_ended_state() -> None:

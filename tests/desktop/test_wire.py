@@ -11,7 +11,9 @@ from desktop_app.wire import (
     ending_from_error,
     ending_from_message,
     parse_json_object,
+    parse_own_session,
     parse_session,
+    sessions_from_message,
 )
 from shared.close_codes import CloseCode
 from shared.messages import By
@@ -51,9 +53,8 @@ def test_every_ending_message_in_shared_is_recognised(reason: EndReason) -> None
     ending = ending_from_message(message)
     assert ending is not None
     assert ending.reason is reason
-    assert ending.by == (
-        By(device_name="PC-2", ip="10.0.0.2", at=1.7e9) if reason == "displaced" else None
-    )
+    named = reason in (EndReason.DISPLACED, EndReason.LOGGED_OUT)
+    assert ending.by == (By(device_name="PC-2", ip="10.0.0.2", at=1.7e9) if named else None)
 
 
 def test_a_server_reset_reads_the_same_from_message_close_code_and_401() -> None:
@@ -97,6 +98,20 @@ def test_displaced_without_usable_details_still_ends() -> None:
     assert ending_from_message({"type": "displaced", "by": {"ip": 3}}) == Ending(
         EndReason.DISPLACED, None
     )
+
+
+def test_logged_out_names_the_pc_that_ended_it_when_the_server_says() -> None:
+    """logged_out (message or 401) names the ending PC when "by" is there; plain without it."""
+    pc2 = By(device_name="PC-2", ip="10.0.0.2", at=1.7e9)
+    ended = Ending(EndReason.LOGGED_OUT, pc2)
+    assert ending_from_message({"type": "logged_out", "by": BY}) == ended
+    assert ending_from_error({"error": "session_logged_out", "by": BY}) == ended
+    plain = Ending(EndReason.LOGGED_OUT)
+    assert ending_from_message({"type": "logged_out"}) == plain
+    assert ending_from_error({"error": "session_logged_out"}) == plain
+    # A malformed "by" is dropped, never an error: the ending is what matters.
+    assert ending_from_message({"type": "logged_out", "by": {"device_name": 7}}) == plain
+    assert ending_from_message({"type": "logged_out", "by": "PC-2"}) == plain
 
 
 @pytest.mark.parametrize(
@@ -160,3 +175,52 @@ def test_unusable_addresses_are_refused(typed: str) -> None:
     """Addresses without a host, with another scheme or a bad port raise ValueError."""
     with pytest.raises(ValueError, match=r"address|port"):
         endpoints(typed)
+
+
+ROW = {
+    "id": "s1", "jti": "j1", "device_id": "d1", "device_name": "PC-1", "ip": "10.0.0.1",
+    "created_at": 1.7e9, "expires_at": 1.8e9,
+}  # fmt: skip
+
+
+def test_a_sessions_message_gives_the_whole_list_with_this_pc_marked() -> None:
+    """Each row of a sessions message is read with its id, and only JSON true marks current."""
+    other = {**ROW, "id": "s2", "jti": "j2", "device_name": "PC-2", "current": False}
+    rows = sessions_from_message(
+        {"type": "sessions", "sessions": [{**ROW, "current": True}, other]}
+    )
+    assert rows is not None
+    assert [(r["id"], r["device_name"], r["current"]) for r in rows] == [
+        ("s1", "PC-1", True),
+        ("s2", "PC-2", False),
+    ]
+    assert sessions_from_message({"type": "sessions", "sessions": []}) == ()
+    assert parse_own_session({**ROW, "current": "false"})["current"] is False
+    assert parse_own_session({**ROW, "current": 1})["current"] is False
+    assert parse_own_session(ROW)["current"] is False
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "hello", "sessions": [ROW]},
+        {"type": "displaced", "sessions": [ROW]},
+        {"type": "sessions"},
+        {"type": "sessions", "sessions": {"0": ROW}},
+        {"type": "sessions", "sessions": [ROW, "PC-2"]},
+        {"type": "sessions", "sessions": [{**ROW, "id": 5}]},
+        {"type": "sessions", "sessions": [{**ROW, "id": ""}]},
+        {"type": "sessions", "sessions": [{k: v for k, v in ROW.items() if k != "id"}]},
+        {"type": "sessions", "sessions": [{**ROW, "created_at": "today"}]},
+    ],
+)
+def test_anything_but_a_well_formed_sessions_message_gives_no_list(
+    message: dict[str, object],
+) -> None:
+    """Other types, and a list with any malformed row, give None: never half a list."""
+    assert sessions_from_message(message) is None
+
+
+def test_a_sessions_message_is_no_ending() -> None:
+    """A sessions message neither ends the session nor counts as hello."""
+    assert ending_from_message({"type": "sessions", "sessions": [ROW]}) is None

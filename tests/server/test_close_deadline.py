@@ -15,10 +15,10 @@ import re
 import httpx
 
 from server.idle_socket import CLOSE_DEADLINE
-from tests.support.churn import open_silent
+from tests.support.churn import open_flooder, open_silent, ping_frame
 from tests.support.clients import auth, login
 from tests.support.polling import eventually
-from tests.support.server import ServerProcess, login_body
+from tests.support.server import ServerProcess, login_body, timeout
 
 PEERS = 500
 
@@ -91,4 +91,48 @@ async def test_peers_that_stop_reading_are_cut_at_the_close_deadline(
         assert aborted == PEERS
     finally:
         for writer, _ in peers:
+            writer.close()
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+async def test_a_peer_that_sends_but_never_reads_is_cut(start_server: object) -> None:
+    """Pings from a peer that reads nothing queue pongs; the worker cuts it instead of
+    queueing without end, and its heartbeat still drops other dead peers meanwhile."""
+    server: ServerProcess = start_server(  # type: ignore[operator]
+        "--demo", "--max-sessions", "3", "--ping-interval", "1"
+    )
+    assert server.proc is not None
+    pid = server.proc.pid
+    tokens = await _sessions(server, 2)
+    frozen, _ = await open_silent(server.port, tokens[0])  # answers no ping
+    flooder, first = await open_flooder(server.port, tokens[1])
+    assert b'"hello"' in first
+    rss_before = _rss_mib(pid)
+    ping = ping_frame(b"x" * 125) * 100  # 100 pings a write
+    sent, cut = 0, False
+    ends = asyncio.get_running_loop().time() + timeout(20)
+    try:
+        # Far more pongs than the kernel's buffers hold (a few MB on loopback).
+        while sent < 40_000_000 and asyncio.get_running_loop().time() < ends:
+            flooder.write(ping)
+            await asyncio.wait_for(flooder.drain(), timeout(10))
+            sent += len(ping)
+    except ConnectionError:
+        cut = True
+    try:
+        assert cut, f"still connected after {sent} bytes of pings"
+        assert _rss_mib(pid) - rss_before < 50, (rss_before, _rss_mib(pid))
+        # The heartbeat was not held up behind the flooder: the frozen peer is dropped.
+        await eventually(
+            lambda: _metric(server, "loginguard_sockets") == 0, 10, "both sockets gone", 0.2
+        )
+    finally:
+        for writer in (frozen, flooder):
             writer.close()

@@ -112,3 +112,17 @@ async def test_a_pc_may_end_its_own_session_by_id(server: ServerProcess) -> None
     )
     assert me.json()["error"] == "session_logged_out"
     assert "by" not in me.json()  # signed itself out
+
+
+async def test_no_other_pc_learns_a_sessions_device_id(server: ServerProcess) -> None:
+    """A login with a session's device_id replaces it under any policy: lists shown to
+    other PCs, and the 409 of a refused login, must not carry it."""
+    pc1 = await asyncio.to_thread(login, server, "user1", "PC-1")
+    pc2 = await asyncio.to_thread(login, server, "user1", "PC-2")
+    listed = await asyncio.to_thread(_list, server, pc2["access_token"])
+    mine = [row for row in listed if row["current"]]
+    theirs = [row for row in listed if not row["current"]]
+    assert [row["device_id"] for row in mine] == [pc2["session"]["device_id"]]
+    assert theirs
+    assert all("device_id" not in row for row in theirs)
+    assert "device_id" in pc1["session"]  # a PC's own session keeps it

@@ -73,6 +73,9 @@ async def test_a_crashed_pc_stops_blocking_after_the_grace(server: ServerProcess
         refused = await asyncio.to_thread(_pc2, server)
         assert refused.status_code == 409, refused.text
         assert refused.json()["error"] == "session_active"
+        # It names who holds the account, never the device_id that would replace them.
+        assert [row["device_name"] for row in refused.json()["sessions"]] == ["PC-1"]
+        assert all("device_id" not in row for row in refused.json()["sessions"])
         os.kill(pc1.pid, signal.SIGKILL)  # the PC crashes: its socket goes, its session stays
         await pc1.wait()
         killed = time.monotonic()

@@ -65,6 +65,30 @@ async def open_silent(
     return writer, first
 
 
+def ping_frame(payload: bytes = b"x" * 100) -> bytes:
+    """One masked client ping (payload under 126 bytes)."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x89, 0x80 | len(payload)]) + mask + masked
+
+
+async def open_flooder(port: int, token: str) -> tuple[asyncio.StreamWriter, bytes]:
+    """Like :func:`open_silent`, with a receive buffer of a few KiB: a peer that sends
+    but does not read fills the server's write buffer at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    writer.write(_upgrade(port, token))
+    status = await reader.readuntil(b"\r\n\r\n")
+    if not status.startswith(b"HTTP/1.1 101"):
+        writer.close()
+        raise ConnectionError(status.split(b"\r\n", 1)[0].decode(errors="replace"))
+    _, first = await _read_frame(reader)
+    return writer, first
+
+
 async def cycle(port: int, token: str, source: str, *, graceful: bool) -> bytes:
     """Open one socket, read its first message, then close it; returns that message."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))

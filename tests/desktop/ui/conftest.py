@@ -186,6 +186,7 @@ def apps(tmp_path: Path) -> Apps:
         finally:
             for app in launched:
                 await app.c.quit()
+                app.c.translations.uninstall()  # a Korean app must not leave Korean behind
             for app in launched:
                 for widget in (app.c.login, app.c.main):
                     widget.deleteLater()

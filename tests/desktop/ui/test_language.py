@@ -17,7 +17,11 @@ from pytestqt.qtbot import QtBot
 import desktop_app.i18n as i18n
 from desktop_app.i18n import Translations
 from desktop_app.session import Snapshot, State
-from desktop_app.ui.dialogs import open_ending
+from desktop_app.ui.dialogs import EndQuestion, open_ending
+from desktop_app.ui.sessions_view import SessionsView
+from desktop_app.ui.wording import already_ended, when
+from desktop_app.wire import OwnSession
+from shared.messages import By
 from shared.reasons import EndReason
 from tests.desktop.helpers import api_login, eventually
 from tests.desktop.proxy import Proxy
@@ -167,3 +171,55 @@ async def test_the_new_controls_and_notices_speak_korean(
             )
         finally:
             await proxy.close()
+
+
+def own(name: str, current: bool = False) -> OwnSession:
+    return OwnSession(
+        id=name, jti=name, device_id=name, device_name=name, ip="10.0.0.2",
+        created_at=1.7e9, expires_at=1.8e9, current=current,
+    )  # fmt: skip
+
+
+async def test_the_sessions_view_its_questions_and_the_ended_pcs_dialog_speak_korean(
+    qtbot: QtBot,
+) -> None:
+    """End, End all other sessions, both confirmations and "signed out from PC-1" in Korean."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    translations = Translations()
+    try:
+        assert translations.use("ko")
+        view = SessionsView()
+        qtbot.addWidget(view)
+        view.show_sessions([own("PC-2"), own("PC-1", current=True)])
+        assert view.end_others.text() == "다른 세션 모두 종료"
+        mark, button = view.table.item(0, 3), view.end_button(1)
+        assert mark is not None
+        assert button is not None
+        assert (mark.text(), button.text()) == ("이 PC", "종료")
+
+        one = EndQuestion(parent, [own("PC-2")], others=False)
+        assert one.box.text() == (
+            f"{when(1.7e9)}부터 로그인되어 있는 PC-2(10.0.0.2)의 세션을 종료할까요? "
+            "그 PC는 즉시 로그아웃됩니다."
+        )
+        assert (one.yes.text(), one.no.text()) == ("세션 종료", "취소")
+        one.cancel()
+        every = EndQuestion(parent, [own("PC-2"), own("PC-3")], others=True)
+        assert every.box.text() == (
+            "PC-2, PC-3의 세션을 종료할까요? 그 PC들은 즉시 로그아웃되고, "
+            "이 PC는 로그인 상태로 남습니다."
+        )
+        assert every.box.windowTitle() == "다른 세션 모두 종료"
+        every.cancel()
+        assert already_ended("PC-2") == "PC-2의 세션은 이미 종료되었습니다."
+
+        by = By(device_name="PC-1", ip="10.0.0.1", at=1.7e9)
+        snapshot = Snapshot(State.LOGGED_OUT_ELSEWHERE, reason=EndReason.LOGGED_OUT, by=by)
+        box = open_ending(parent, snapshot)
+        assert box.text() == (
+            f"{when(1.7e9)}에 PC-1(10.0.0.1)에서 이 PC의 세션을 종료하여 로그아웃되었습니다."
+        )
+        box.close()
+    finally:
+        translations.use("en")

@@ -108,6 +108,36 @@ async def test_the_sessions_list_and_main_window_show_html_device_names_literall
         assert not_plain(app.c.main) == []
 
 
+async def test_ending_and_being_ended_show_html_device_names_literally(
+    apps: Apps, start_server: Callable[..., ServerProcess]
+) -> None:
+    """The End question quotes the other PC's HTML name, the ended PC's box the ender's: as text."""
+    async with apps() as launch:
+        server = start_server("--demo", "--max-sessions", "3")
+        evil, pc2 = launch("PC-1"), launch("PC-2")
+        evil.type_into(evil.c.login.device_name, EVIL)
+        await evil.connected(server.url)
+        await pc2.connected(server.url)
+        await eventually(lambda: sorted(cell_texts(pc2)) == sorted(["PC-2", EVIL]), what="rows")
+        button = pc2.c.main.sessions.end_button(1)  # row 0 is PC-2 itself
+        assert button is not None
+        pc2.click(button)
+        asked = await eventually(lambda: pc2.c.end_question, what="the End question")
+        assert asked.box.text().startswith(f"End the session on {EVIL} (127.0.0.1), signed in ")
+        assert not_plain(asked.box) == []
+        pc2.click(asked.no)
+        await eventually(lambda: pc2.c.end_question is None, what="the question to close")
+
+        await eventually(lambda: sorted(cell_texts(evil)) == sorted(["PC-2", EVIL]), what="rows")
+        evil.click(evil.c.main.sessions.end_others)
+        ending = await eventually(lambda: evil.c.end_question, what="the End all question")
+        evil.click(ending.yes)
+        text = await eventually(pc2.ending_text, wait=3, what="PC-2's dialog")
+        assert text.startswith(f"You were signed out from {EVIL} (127.0.0.1) at ")
+        assert pc2.c.ending_box in list(labels_in(pc2.c.login))
+        assert not_plain(pc2.c.login) == []
+
+
 async def test_the_takeover_question_shows_an_html_device_name_literally(
     apps: Apps, start_server: Callable[..., ServerProcess]
 ) -> None:

@@ -109,17 +109,23 @@ async def test_sign_out_returns_to_login_without_a_dialog_and_frees_the_account(
 async def test_the_sessions_view_lists_this_pc(
     apps: Apps, start_server: Callable[..., ServerProcess]
 ) -> None:
-    """With two sessions allowed, the view shows both devices and marks this PC."""
+    """With two sessions allowed, the view shows both devices, this PC marked and first."""
     async with apps() as launch:
         server = start_server("--demo", "--max-sessions", "2")
         assert (await api_login(server, device="PC-2")).status_code == 200
         app = launch()
         await app.connected(server.url)
-        table = app.c.main.sessions.table
-        await eventually(lambda: table.rowCount() == 2, what="two rows")
-        cells = [[table.item(r, c) for c in (0, 3)] for r in range(2)]
-        rows = {a.text(): b.text() for a, b in cells if a is not None and b is not None}
-        assert rows == {"PC-1": "This PC", "PC-2": ""}
+        view = app.c.main.sessions
+        await eventually(lambda: view.table.rowCount() == 2, what="two rows")
+        cells = [view.table.item(r, 0) for r in range(2)]
+        buttons = [view.end_button(r) for r in range(2)]
+        assert [c.text() if c else None for c in cells] == ["PC-1", "PC-2"]  # this PC first
+        assert buttons[0] is None
+        assert buttons[1] is not None
+        assert buttons[1].text() == "End"
+        mark = view.table.item(0, 3)
+        assert mark is not None
+        assert mark.text() == "This PC"
 
 
 async def test_remember_username_is_kept_for_the_next_start(

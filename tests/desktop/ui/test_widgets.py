@@ -58,13 +58,14 @@ def test_the_connection_line_follows_the_state(qtbot: QtBot) -> None:
         (State.REVOKED, EndReason.ADMIN, None, "You were signed out by an administrator."),
         (State.REVOKED, EndReason.DISABLED, None, "your account was disabled"),
         (State.LOGGED_OUT_ELSEWHERE, EndReason.LOGGED_OUT, None, "signed out elsewhere"),
+        (State.LOGGED_OUT_ELSEWHERE, EndReason.LOGGED_OUT, BY, "out from PC-2 (10.0.0.2) at "),
         (State.TOKEN_INVALID, EndReason.INVALID, None, "no longer accepts this sign-in"),
     ],
 )
 def test_every_ending_has_its_own_plain_words(
     qtbot: QtBot, state: State, reason: EndReason, by: By | None, expected: str
 ) -> None:
-    """Displaced, expired, admin-revoked, disabled, signed-out-elsewhere: each says why."""
+    """Displaced, expired, admin-revoked, disabled, signed out (from which PC): each says why."""
     text = ending_message(Snapshot(state, reason=reason, by=by))
     assert expected in text
     assert text.startswith("You were signed out")
@@ -78,6 +79,7 @@ def test_ending_messages_are_all_different(qtbot: QtBot) -> None:
         Snapshot(State.REVOKED, reason=EndReason.ADMIN),
         Snapshot(State.REVOKED, reason=EndReason.DISABLED),
         Snapshot(State.LOGGED_OUT_ELSEWHERE, reason=EndReason.LOGGED_OUT),
+        Snapshot(State.LOGGED_OUT_ELSEWHERE, reason=EndReason.LOGGED_OUT, by=BY),
         Snapshot(State.SERVER_RESET, reason=EndReason.SERVER_RESET),
         Snapshot(State.TOKEN_INVALID, reason=EndReason.INVALID),
     ]
