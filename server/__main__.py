@@ -1,4 +1,4 @@
-"""python -m server [serve flags] | python -m server users add|passwd|seed|disable|enable|list."""
+"""python -m server [serve flags] | python -m server users <command> (see server/users_cli.py)."""
 
 from __future__ import annotations
 
