@@ -66,13 +66,19 @@ def login(store: SessionStore, clock: FakeClock) -> Login:
         idle_ttl: float = IDLE,
         lifetime: float = LIFETIME,
         ip: str = "10.0.0.1",
+        presence_grace: float | None = None,
     ) -> LoginOutcome:
         now = clock()
         record = SessionRecord(
             user, jti, device_id or f"dev-{jti}", f"PC {jti}", ip, now, now + lifetime
         )
         return await store.login(
-            record, policy=policy, max_sessions=max_sessions, takeover=takeover, idle_ttl=idle_ttl
+            record,
+            policy=policy,
+            max_sessions=max_sessions,
+            takeover=takeover,
+            idle_ttl=idle_ttl,
+            presence_grace=presence_grace,
         )
 
     return login

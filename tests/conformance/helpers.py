@@ -47,6 +47,7 @@ class Login(Protocol):
         idle_ttl: float = IDLE,
         lifetime: float = LIFETIME,
         ip: str = "10.0.0.1",
+        presence_grace: float | None = None,
     ) -> LoginOutcome: ...
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from server.sessions.base import SessionStore
 from server.sessions.policy import Policy
-from server.sessions.records import SessionRecord
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, Login
 
@@ -21,14 +20,7 @@ async def test_an_absent_session_no_longer_blocks(
 ) -> None:
     await login("a")
     clock.advance(GRACE + 1)  # nobody saw it since its login
-    out = await store.login(
-        _record(clock, "b"),
-        policy=Policy.REJECT,
-        max_sessions=1,
-        takeover=False,
-        idle_ttl=1800,
-        presence_grace=GRACE,
-    )
+    out = await login("b", policy=Policy.REJECT, presence_grace=GRACE)
     assert out.admitted is not None
     assert [r.jti for r in out.ended] == ["a"]
     tomb = await store.check("alice", "a")
@@ -43,14 +35,7 @@ async def test_a_present_session_still_blocks(
     await store.check_many([("alice", "a")], touch_ttl=1800, present=True)  # its socket is there
     clock.advance(20)  # 110 s after login, 20 s after it was last seen
     for policy in (Policy.REJECT, Policy.CONFIRM):
-        out = await store.login(
-            _record(clock, "b"),
-            policy=policy,
-            max_sessions=1,
-            takeover=False,
-            idle_ttl=1800,
-            presence_grace=GRACE,
-        )
+        out = await login("b", policy=policy, presence_grace=GRACE)
         assert out.admitted is None
         assert [r.jti for r in out.conflicts] == ["a"]
     assert (await store.check("alice", "a")) is not None  # untouched
@@ -61,14 +46,7 @@ async def test_a_fresh_login_counts_as_present(
 ) -> None:
     await login("a")
     clock.advance(GRACE - 1)
-    out = await store.login(
-        _record(clock, "b"),
-        policy=Policy.REJECT,
-        max_sessions=1,
-        takeover=False,
-        idle_ttl=1800,
-        presence_grace=GRACE,
-    )
+    out = await login("b", policy=Policy.REJECT, presence_grace=GRACE)
     assert out.admitted is None
 
 
@@ -77,9 +55,7 @@ async def test_without_a_grace_every_session_blocks(
 ) -> None:
     await login("a")
     clock.advance(GRACE * 10)
-    out = await store.login(
-        _record(clock, "b"), policy=Policy.REJECT, max_sessions=1, takeover=False, idle_ttl=1800
-    )
+    out = await login("b", policy=Policy.REJECT)
     assert out.admitted is None
 
 
@@ -93,19 +69,7 @@ async def test_only_absent_sessions_make_room(
     clock.advance(GRACE)
     await store.check_many([("alice", "live")], present=True)
     clock.advance(5)
-    out = await store.login(
-        _record(clock, "new"),
-        policy=Policy.REJECT,
-        max_sessions=2,
-        takeover=False,
-        idle_ttl=1800,
-        presence_grace=GRACE,
-    )
+    out = await login("new", policy=Policy.REJECT, max_sessions=2, presence_grace=GRACE)
     assert out.admitted is not None
     assert [r.jti for r in out.ended] == ["old"]
     assert sorted(r.jti for r in await store.sessions_of("alice")) == ["live", "new"]
-
-
-def _record(clock: FakeClock, jti: str) -> SessionRecord:
-    now = clock()
-    return SessionRecord("alice", jti, f"dev-{jti}", f"PC {jti}", "10.0.0.2", now, now + 43200)
