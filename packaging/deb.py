@@ -79,28 +79,17 @@ Description: desktop client for LoginGuard: one account, one PC
 def needed(path: Path) -> list[str]:
     """The ``DT_NEEDED`` sonames of an ELF file; ``[]`` for anything else."""
     data = path.read_bytes()
-    if data[:4] != b"\x7fELF":
+    found = _dynamic(data)
+    if found is None:
         return []
-    wide, end = data[4] == 2, "<" if data[5] == 1 else ">"
-    if wide:
-        shoff, shentsize, shnum = struct.unpack_from(end + "Q10xHH", data, 0x28)
-        sect, dyn = end + "IIQQQQIIQQ", end + "qQ"
-    else:
-        shoff, shentsize, shnum = struct.unpack_from(end + "I10xHH", data, 0x20)
-        sect, dyn = end + "IIIIIIIIII", end + "iI"
-    sections = [struct.unpack_from(sect, data, shoff + i * shentsize) for i in range(shnum)]
+    dyn, _, offset, size, strtab = found
     names = []
-    for _, kind, _, _, offset, size, link, _, _, entsize in sections:
-        if kind != 6:  # SHT_DYNAMIC
-            continue
-        strtab = sections[link][4]
-        for at in range(offset, offset + size, entsize):
-            tag, value = struct.unpack_from(dyn, data, at)
-            if tag == 0:  # DT_NULL
-                break
-            if tag == 1:  # DT_NEEDED
-                name_end = data.index(b"\0", strtab + value)
-                names.append(data[strtab + value : name_end].decode())
+    for at in range(offset, offset + size, struct.calcsize(dyn)):
+        tag, value = struct.unpack_from(dyn, data, at)
+        if tag == 0:  # DT_NULL
+            break
+        if tag == 1:  # DT_NEEDED
+            names.append(data[strtab + value : data.index(b"\0", strtab + value)].decode())
     return names
 
 
