@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import queue
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app import platforms
+from tests.support.output import Output
 from tests.support.server import ROOT, timeout
 
 
@@ -44,44 +43,25 @@ class App:
             stderr=subprocess.PIPE,
             text=True,
         )
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
+        self.output = Output(self.proc.stderr)
+        self.lines = self.output.lines
 
     def line_with(self, text: str, wait: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout(wait)
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"no line with {text!r}:\n" + "\n".join(self.lines))
+        return self.output.first(
+            lambda line: line if text in line else None, wait, f"with {text!r}"
+        )
 
     def finish(self, wait: float = 30.0) -> int:
         code = self.proc.wait(timeout(wait))
-        while (line := self._queue.get(timeout=timeout(5))) is not None:
-            self.lines.append(line)
+        self.output.drain(timeout(5))
         return code
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        self._thread.join(timeout(10))
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
+        self.output.close()
 
 
 @pytest.fixture

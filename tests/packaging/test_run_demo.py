@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 import redis
 
 from tests.packaging.scripts import load
+from tests.support.output import Output
 from tests.support.server import REDIS_TEST_URL, ROOT, free_port, login_body, timeout
 
 run_demo = load("run_demo")
@@ -42,47 +41,24 @@ class Demo:
             text=True,
             start_new_session=True,
         )
-        self.lines: list[str] = []
         self.children: list[int] = []  # process groups the demo reported starting
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
-        self._pump_thread.start()
-
-    def _pump(self) -> None:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if match := re.search(r"\(pid (\d+)\)", line):
-                self.children.append(int(match.group(1)))
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
+        self.output = Output(self.proc.stdout, self._note_child)
+        self.lines = self.output.lines
+
+    def _note_child(self, line: str) -> None:
+        if match := re.search(r"\(pid (\d+)\)", line):
+            self.children.append(int(match.group(1)))
 
     def wait_for(self, pattern: str, wait: float = 60.0) -> re.Match[str]:
         """The first output line (from now on) that matches ``pattern``."""
-        deadline = time.monotonic() + timeout(wait)
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
-            if match := re.search(pattern, line):
-                return match
-        raise AssertionError(f"no line matching {pattern!r}; output:\n" + "\n".join(self.lines))
+        return self.output.first(
+            lambda line: re.search(pattern, line), wait, f"matching {pattern!r}"
+        )
 
     def drain(self, wait: float = 2.0) -> str:
         """Everything printed so far and within ``wait`` seconds more, for a failure message."""
-        deadline = time.monotonic() + wait
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
-        return "\n".join(self.lines)
+        return self.output.drain(wait)
 
     def ctrl_c(self) -> int:
         """Send SIGINT to the demo's process group, as a terminal's Ctrl-C does."""
@@ -97,9 +73,7 @@ class Demo:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
         self.proc.wait()
-        self._pump_thread.join(timeout(10))
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
+        self.output.close()
 
 
 def group_gone(pgid: int, wait: float = 10.0) -> bool:
