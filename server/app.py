@@ -48,7 +48,9 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
 
     @app.before_server_start
     async def open_state(app: Sanic[Any, Any]) -> None:
-        stores = open_stores(settings.redis_url, settings.redis_prefix)
+        stores = open_stores(
+            settings.redis_url, settings.redis_prefix, audit_max=settings.audit_max
+        )
         metrics = Metrics()
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
         tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)

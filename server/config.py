@@ -51,6 +51,7 @@ class ServerSettings:
     contest_window: float = 5 * 60.0
     contest_cooldown: float = 5 * 60.0  # the first cool-down; doubled per repeat
     contest_cooldown_max: float = 60 * 60.0
+    audit_max: int = 100_000  # audit entries kept (sessions/audit.py): ring / stream MAXLEN ~
     allowed_origins: tuple[str, ...] = ()
     proxies_count: int = 0  # trusted reverse proxies in front (for the client IP)
     argon2_time_cost: int = 3
@@ -139,6 +140,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         type=float,
         help="longest cool-down, seconds",
     )
+    opt(
+        "--audit-max",
+        "AUDIT_MAX",
+        d.audit_max,
+        type=int,
+        help="audit entries kept: the memory ring, the Redis stream's MAXLEN ~ (on a cluster "
+        "split over the 16384 slots' streams) (default %(default)s)",
+    )
     opt("--allowed-origins", "ALLOWED_ORIGINS", "", help="comma-separated Origin allowlist")
     opt("--proxies-count", "PROXIES_COUNT", d.proxies_count, type=int)
     opt("--log-level", "LOG_LEVEL", d.log_level)
@@ -183,6 +192,8 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(
             "--contest-cooldown must be at least 1 s and at most --contest-cooldown-max."
         )
+    if not 1 <= a.audit_max <= 100_000_000:
+        raise ConfigError("--audit-max must be between 1 and 100000000 entries.")
     time_cost, memory_kib = argon2_costs(env)
     return ServerSettings(
         host=a.host,
@@ -207,6 +218,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         contest_window=a.contest_window,
         contest_cooldown=a.contest_cooldown,
         contest_cooldown_max=a.contest_cooldown_max,
+        audit_max=a.audit_max,
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
         proxies_count=a.proxies_count,
         argon2_time_cost=time_cost,

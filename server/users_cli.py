@@ -165,7 +165,7 @@ async def _run(a: argparse.Namespace, stores: Stores) -> int:
         print(f"disabled {user.username}; ended {len(ended)} session(s)")
         return 0
     elif a.cmd == "uncontest":
-        if await stores.sessions.uncontest(user.username):
+        if await stores.sessions.uncontest(user.username, by_admin="(users command)"):
             print(f"uncontested {user.username}: displacing logins are admitted again")
         else:
             print(f"{user.username} was not contested (its count of displacements is cleared)")

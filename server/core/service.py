@@ -85,7 +85,9 @@ class SessionService:
 
     async def _login(self, a: LoginAttempt) -> LoginResult:
         stores, s = self.stores, self._settings
-        ticket = await stores.attempts.reserve(a.username, a.device_id, a.ip, self._limits)
+        ticket = await stores.attempts.reserve(
+            a.username, a.device_id, a.ip, self._limits, a.device_name
+        )
         if ticket.reservation is None:
             log.info("event=login_limited user=%s ip=%s", a.username, a.ip)
             return RateLimited(ticket.retry_after)
@@ -95,7 +97,8 @@ class SessionService:
         stored = account.password_hash if account else None
         ok, rehash = await self._passwords.verify(stored, a.password)
         if not ok or account is None:
-            await stores.attempts.failed(ticket.reservation)
+            why = "unknown_user" if account is None else "bad_password"
+            await stores.attempts.failed(ticket.reservation, reason=why)
             log.info("event=login_failed user=%s ip=%s", a.username, a.ip)
             return BadCredentials()
         if account.disabled:
@@ -158,7 +161,7 @@ class SessionService:
         wait = retry_seconds(refused.retry_after)
         if refused.began:
             self._metrics.contested.inc()
-            # The audit line (one per contest); an audit stream will carry it later.
+            # The log line of a contest; the audit's "contested" entry is the record.
             log.warning(
                 "event=account_contested user=%s displacements=%d retry_after=%d device=%s ip=%s",
                 a.username,
@@ -173,7 +176,7 @@ class SessionService:
 
     async def uncontest(self, user: str, *, by_admin: str) -> bool:
         """Clear the ping-pong guard of ``user``; True when it was contested."""
-        cleared = await self.stores.sessions.uncontest(user)
+        cleared = await self.stores.sessions.uncontest(user, by_admin=by_admin)
         log.warning(
             "event=account_uncontested user=%s was_contested=%s by=%s",
             user,

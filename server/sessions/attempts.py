@@ -51,6 +51,7 @@ class Reservation:
     ip: str
     known_device: bool  # True: the device's own bucket holds it, else the account's
     holds_ip: bool  # the IP bucket holds it too (reserved before the device was known)
+    device_name: str = ""  # for the audit
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,9 @@ class Ticket:
 
 class AttemptLimiter(ABC):
     @abstractmethod
-    async def reserve(self, user: str, device_id: str, ip: str, limits: Limits) -> Ticket:
+    async def reserve(
+        self, user: str, device_id: str, ip: str, limits: Limits, device_name: str = ""
+    ) -> Ticket:
         """Fetch ``user``'s account and reserve one attempt, in one round trip.
 
         Refused when the bucket that would hold the attempt is full (the known
@@ -73,20 +76,23 @@ class AttemptLimiter(ABC):
         Reserved whether or not the account exists, so that probing names costs
         the same as guessing passwords. A limit whose counter cannot be reached
         while the account's can (the IP's, on another cluster shard) is not
-        applied, and named in ``unchecked``.
+        applied, and named in ``unchecked``. A refusal is audited in the step that
+        refuses (``login_limited``, reason ``account``, ``device`` or ``ip``).
         """
 
     @abstractmethod
-    async def failed(self, reservation: Reservation) -> None:
-        """The password was wrong: the reservation stays as the failure.
+    async def failed(self, reservation: Reservation, *, reason: str = "bad_password") -> None:
+        """The password was wrong (or the account unknown: ``unknown_user``): the
+        reservation stays as the failure, and ``login_failed`` is audited.
 
         Gives back only what does not apply to the device (the IP bucket's hold
-        of a device that turned out to be known); usually no store call at all.
+        of a device that turned out to be known). One store round trip (per node).
         """
 
     @abstractmethod
     async def release(self, reservation: Reservation) -> None:
-        """Give the reservation back without a login (a right password on a disabled account)."""
+        """Give the reservation back without a login (a right password on a disabled
+        account), auditing ``login_refused`` reason ``disabled`` in the same step."""
 
     @abstractmethod
     async def known_devices(self, user: str) -> list[str]:

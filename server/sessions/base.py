@@ -78,13 +78,19 @@ class SessionStore(ABC):
         it changes no session and its outcome carries ``contested``; when that
         refusal makes the account contested, a :class:`~.records.ContestEvent` is
         published. None: no guard, nothing counted.
+
+        Every outcome is audited (:mod:`.audit`) in the same step:
+        ``login_admitted``, ``login_refused`` (reason ``session_active`` or
+        ``contested``), ``contested`` when the refusal began a cool-down, and one
+        entry per session ended (``displaced``, ``expired``, ``server_reset``).
         """
 
     @abstractmethod
-    async def uncontest(self, user: str) -> bool:
+    async def uncontest(self, user: str, *, by_admin: str = "") -> bool:
         """Clear the ping-pong guard of ``user`` (cool-down, repeats and count) atomically.
 
-        True when the account was contested (in a cool-down) until now. Idempotent.
+        True when the account was contested (in a cool-down) until now; then, in the
+        same step, ``uncontested`` is audited naming ``by_admin``. Idempotent.
         """
 
     @abstractmethod
@@ -120,7 +126,7 @@ class SessionStore(ABC):
     async def end(
         self, user: str, jti: str, reason: EndReason, by: By | None = None
     ) -> SessionRecord | None:
-        """End one live session: delete it, tombstone it, publish its event.
+        """End one live session: delete it, tombstone it, publish its event, audit it.
 
         Idempotent: ending an unknown or already-ended session returns None and
         publishes nothing.

@@ -1,4 +1,4 @@
-"""Open one engine's four stores - sessions, events, accounts, attempts - as one bundle."""
+"""Open one engine's stores - sessions, events, accounts, attempts, audit - as one bundle."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from server.sessions.accounts import AccountStore
 from server.sessions.attempts import AttemptLimiter
+from server.sessions.audit import AuditLog
 from server.sessions.base import SessionStore
 from server.sessions.events import EventBus
 from server.sessions.records import Clock
@@ -21,6 +22,7 @@ class Stores:
     events: EventBus
     accounts: AccountStore
     attempts: AttemptLimiter
+    audit: AuditLog
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     @property
@@ -38,14 +40,21 @@ class Stores:
             await close()
 
 
-def memory_stores(clock: Clock = time.time) -> Stores:
+#: Entries the audit keeps (``--audit-max``): the memory ring's length, the Redis
+#: stream's ``MAXLEN ~`` (split over the slots on a cluster, see :mod:`.redis_audit`).
+AUDIT_MAX = 100_000
+
+
+def memory_stores(clock: Clock = time.time, *, audit_max: int = AUDIT_MAX) -> Stores:
     """The embedded engine: ONE worker on ONE node only (see :mod:`.memory`)."""
+    from server.sessions.audit import MemoryAudit
     from server.sessions.memory import MemoryEvents, MemorySessions
     from server.sessions.memory_accounts import MemoryAccounts, MemoryAttempts
 
-    accounts, events = MemoryAccounts(), MemoryEvents()
-    attempts = MemoryAttempts(accounts, clock)
-    return Stores(MemorySessions(clock, events, attempts), events, accounts, attempts)
+    accounts, events, audit = MemoryAccounts(), MemoryEvents(), MemoryAudit(clock, audit_max)
+    attempts = MemoryAttempts(accounts, clock, audit)
+    sessions = MemorySessions(clock, events, attempts, audit)
+    return Stores(sessions, events, accounts, attempts, audit)
 
 
 def redis_stores(
@@ -56,6 +65,7 @@ def redis_stores(
     max_connections: int = 32,
     timeout: float = 2.0,
     ttl_margin: float = 5.0,
+    audit_max: int = AUDIT_MAX,
 ) -> Stores:
     """The Redis engine on one server or a cluster (``redis+cluster://``)."""
     import math
@@ -63,19 +73,22 @@ def redis_stores(
     from server.sessions.keys import Keys
     from server.sessions.redis import RedisSessions
     from server.sessions.redis_accounts import RedisAccounts, RedisAttempts
+    from server.sessions.redis_audit import RedisAudit, Streams
     from server.sessions.redis_conn import Link
     from server.sessions.redis_events import RedisEvents
 
     keys = Keys(prefix)
     link = Link(url, max_connections=max_connections, timeout=timeout)
-    attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000))
-    sessions = RedisSessions(link, keys, attempts, clock=clock, ttl_margin=ttl_margin)
+    streams = Streams(keys, cluster=link.cluster, audit_max=audit_max)
+    attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000), streams)
+    sessions = RedisSessions(link, keys, attempts, streams, clock=clock, ttl_margin=ttl_margin)
     events = RedisEvents(link, keys.channel)
-    return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link.close])
+    audit = RedisAudit(link, keys, streams)
+    return Stores(sessions, events, RedisAccounts(link, keys), attempts, audit, [link.close])
 
 
-def open_stores(redis_url: str | None, prefix: str) -> Stores:
+def open_stores(redis_url: str | None, prefix: str, *, audit_max: int = AUDIT_MAX) -> Stores:
     """Redis when a URL is configured, else the embedded memory engine."""
     if redis_url:
-        return redis_stores(redis_url, prefix=prefix)
-    return memory_stores()
+        return redis_stores(redis_url, prefix=prefix, audit_max=audit_max)
+    return memory_stores(audit_max=audit_max)

@@ -14,8 +14,10 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from server.sessions.attempts import Reservation
+from server.sessions.audit import AuditEvent, MemoryAudit, ending_event
 from server.sessions.base import SessionStore
 from server.sessions.contest import ContestRule, ContestState, judge, retry_seconds
 from server.sessions.events import EventBus, EventHandler, Resync
@@ -64,10 +66,13 @@ class MemorySessions(SessionStore):
 
     name = "memory"
 
-    def __init__(self, clock: Clock, events: MemoryEvents, attempts: MemoryAttempts) -> None:
+    def __init__(
+        self, clock: Clock, events: MemoryEvents, attempts: MemoryAttempts, audit: MemoryAudit
+    ) -> None:
         super().__init__(clock)
         self._events = events
         self._attempts = attempts
+        self._audit = audit
         # user → jti → (record, idle deadline)
         self._live: dict[str, dict[str, tuple[SessionRecord, float]]] = {}
         # (user, jti) → (tombstone, kept until)
@@ -85,6 +90,7 @@ class MemorySessions(SessionStore):
         for jti in [j for j, (_, deadline) in held.items() if deadline <= now]:
             record = held.pop(jti)[0]
             self._seen.pop(jti, None)
+            self._audit_end(record, EndReason.EXPIRED, None)
             if record.expires_at > now:
                 self._tombs[(user, jti)] = (
                     Tombstone(jti, EndReason.EXPIRED, None),
@@ -116,13 +122,15 @@ class MemorySessions(SessionStore):
             absent = [r.jti for r in records if self._seen.get(r.jti, r.created_at) < since]
         decision = decide(records, new.device_id, policy, max_sessions, takeover, absent)
         if not decision.admit:
+            self._audit_login(AuditEvent.LOGIN_REFUSED, new, "session_active")
             conflicts = tuple(held[j][0] for j in decision.conflicts)
             return LoginOutcome(None, (), conflicts)
         now = self.clock()
         if contest is not None and decision.displaces:
-            refused = self._judge(new.user, now, contest)
+            refused = self._judge(new, now, contest)
             if refused is not None:
                 return LoginOutcome(None, (), (), refused)
+        self._audit_login(AuditEvent.LOGIN_ADMITTED, new, "", jti=new.jti)
         by = By(device_name=new.device_name, ip=new.ip, at=now)
         ended = tuple(self._end(new.user, jti, EndReason.DISPLACED, by) for jti in decision.evict)
         self._live.setdefault(new.user, {})[new.jti] = (new, min(now + idle_ttl, new.expires_at))
@@ -130,20 +138,48 @@ class MemorySessions(SessionStore):
             self._events.publish(SessionEvent(new.user, new.jti, None, None))
         return LoginOutcome(new, tuple(e for e in ended if e is not None), ())
 
-    def _judge(self, user: str, now: float, rule: ContestRule) -> ContestRefusal | None:
-        """The guard's verdict on a displacing login of ``user``: None admits it."""
+    def _audit_login(self, event: AuditEvent, new: SessionRecord, reason: str, **more: Any) -> None:
+        self._audit.write(event, new.user, device=new.device_name, ip=new.ip, reason=reason, **more)
+
+    def _audit_end(self, record: SessionRecord, reason: EndReason, by: By | None) -> None:
+        event, why = ending_event(reason.value, by)
+        self._audit.write(
+            event,
+            record.user,
+            jti=record.jti,
+            device=record.device_name,
+            ip=record.ip,
+            reason=why,
+            by=by,
+        )
+
+    def _judge(self, new: SessionRecord, now: float, rule: ContestRule) -> ContestRefusal | None:
+        """The guard's verdict on a displacing login ``new``: None admits it."""
+        user = new.user
         state = self._contests.get(user, (ContestState(), rule))[0]
         verdict = judge(state, now, rule)
         self._contests[user] = (verdict.state, rule)
         if not verdict.retry_after:
             return None
+        wait = verdict.retry_after
+        self._audit_login(AuditEvent.LOGIN_REFUSED, new, "contested", retry_after=wait)
         if verdict.began:
-            self._events.publish(ContestEvent(user, retry_seconds(verdict.retry_after)))
-        return ContestRefusal(verdict.retry_after, verdict.began, verdict.displacements)
+            self._events.publish(ContestEvent(user, retry_seconds(wait)))
+            self._audit_login(
+                AuditEvent.CONTESTED,
+                new,
+                "",
+                retry_after=wait,
+                displacements=verdict.displacements,
+            )
+        return ContestRefusal(wait, verdict.began, verdict.displacements)
 
-    async def uncontest(self, user: str) -> bool:
+    async def uncontest(self, user: str, *, by_admin: str = "") -> bool:
         entry = self._contests.pop(user, None)
-        return entry is not None and entry[0].until > self.clock()
+        cleared = entry is not None and entry[0].until > self.clock()
+        if cleared:
+            self._audit.write(AuditEvent.UNCONTESTED, user, admin=by_admin)
+        return cleared
 
     def _end(self, user: str, jti: str, reason: EndReason, by: By | None) -> SessionRecord | None:
         held = self._alive(user)
@@ -154,6 +190,7 @@ class MemorySessions(SessionStore):
         if entry is None:
             return None
         record = entry[0]
+        self._audit_end(record, reason, by)
         self._tombs[(user, jti)] = (Tombstone(jti, reason, by), record.expires_at)
         self._events.publish(SessionEvent(user, jti, reason, by))
         return record

@@ -18,6 +18,7 @@ from server.sessions.attempts import (
     Reservation,
     Ticket,
 )
+from server.sessions.audit import AuditEvent, MemoryAudit
 from server.sessions.records import Account, Clock
 
 
@@ -53,9 +54,10 @@ class _Bucket:
 class MemoryAttempts(AttemptLimiter):
     """Every step runs without an await, so the event loop makes it atomic."""
 
-    def __init__(self, accounts: MemoryAccounts, clock: Clock) -> None:
+    def __init__(self, accounts: MemoryAccounts, clock: Clock, audit: MemoryAudit) -> None:
         self._accounts = accounts
         self._clock = clock
+        self._audit = audit
         self._buckets: dict[tuple[str, ...], _Bucket] = {}
         self._devices: dict[str, dict[str, float]] = {}  # user → device → last seen
 
@@ -79,26 +81,50 @@ class MemoryAttempts(AttemptLimiter):
         seen = self._devices.get(user, {}).get(device_id)
         return seen is not None and seen + KNOWN_DEVICE_TTL > self._clock()
 
-    async def reserve(self, user: str, device_id: str, ip: str, limits: Limits) -> Ticket:
+    async def reserve(
+        self, user: str, device_id: str, ip: str, limits: Limits, device_name: str = ""
+    ) -> Ticket:
         account = self._accounts.by_name.get(user)
         if self._known(user, device_id):
             wait = self._take(("d", user, device_id), limits.per_device, limits.window)
-            held = None if wait else Reservation(user, device_id, ip, True, False)
-            return Ticket(account, held, wait)
+            if wait:
+                self._limited(user, device_name, ip, "device", wait)
+                return Ticket(account, None, wait)
+            return Ticket(account, Reservation(user, device_id, ip, True, False, device_name))
         wait = self._take(("u", user), limits.per_account, limits.window)
         if wait:
+            self._limited(user, device_name, ip, "account", wait)
             return Ticket(account, None, wait)
         wait = self._take(("ip", ip), limits.per_ip, limits.window)
         if wait:
             self._give_back(("u", user))
+            self._limited(user, device_name, ip, "ip", wait)
             return Ticket(account, None, wait)
-        return Ticket(account, Reservation(user, device_id, ip, False, True))
+        return Ticket(account, Reservation(user, device_id, ip, False, True, device_name))
 
-    async def failed(self, reservation: Reservation) -> None:
-        return None  # the memory engine never holds the IP for a known device
+    def _limited(self, user: str, device_name: str, ip: str, bucket: str, wait: float) -> None:
+        self._audit.write(
+            AuditEvent.LOGIN_LIMITED,
+            user,
+            device=device_name,
+            ip=ip,
+            reason=bucket,
+            retry_after=wait,
+        )
+
+    async def failed(self, reservation: Reservation, *, reason: str = "bad_password") -> None:
+        # The memory engine never holds the IP for a known device: nothing to give back.
+        r = reservation
+        self._audit.write(
+            AuditEvent.LOGIN_FAILED, r.user, device=r.device_name, ip=r.ip, reason=reason
+        )
 
     async def release(self, reservation: Reservation) -> None:
-        self.settle(reservation, remember=False)
+        r = reservation
+        self.settle(r, remember=False)
+        self._audit.write(
+            AuditEvent.LOGIN_REFUSED, r.user, device=r.device_name, ip=r.ip, reason="disabled"
+        )
 
     def settle(self, reservation: Reservation, *, remember: bool = True) -> None:
         """Give the reservation back; with ``remember``, the device becomes known."""

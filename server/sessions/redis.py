@@ -44,6 +44,7 @@ from server.sessions.records import (
     Unreachable,
 )
 from server.sessions.redis_accounts import RedisAttempts
+from server.sessions.redis_audit import Streams
 from server.sessions.redis_conn import Call, Link
 from server.sessions.redis_epoch import Epoch
 from shared.messages import By
@@ -77,6 +78,7 @@ class RedisSessions(SessionStore):
         link: Link,
         keys: Keys,
         attempts: RedisAttempts,
+        streams: Streams,
         *,
         clock: Clock = time.time,
         ttl_margin: float = 5.0,
@@ -85,13 +87,14 @@ class RedisSessions(SessionStore):
         self._keys = keys
         self._link = link
         self._attempts = attempts
+        self._streams = streams
         self._epoch = Epoch(link, keys, clock)
         self._margin_ms = math.ceil(ttl_margin * 1000)
         self._login = link.script("login.lua")
         self._check = link.script("check.lua")
         self._end = link.script("end.lua")
         self._list = link.script("list.lua")
-        self._uncontest = link.script("uncontest.lua", lib=False)
+        self._uncontest = link.script("uncontest.lua")
 
     # -- sessions ---------------------------------------------------------------
 
@@ -130,7 +133,8 @@ class RedisSessions(SessionStore):
             c = contest
             args += [c.limit, c.window, c.cooldown, c.max_cooldown, MEMORY]
         give_ip = settle.ip if settle is not None and settle.holds_ip else None
-        reply, learned = await self._change(self._login, (keys, args), give_ip)
+        call = self._streams.call(keys, args)
+        reply, learned = await self._change(self._login, call, give_ip)
         if learned and int(reply[0]):
             # The store lost writes just before this login: judge it again under
             # the reset, so that sessions from before the reset cannot block it and
@@ -172,9 +176,10 @@ class RedisSessions(SessionStore):
             self._attempts.given_back_ip(give_ip, given[0])
         return reply, await self._epoch.answered(bumped)
 
-    async def uncontest(self, user: str) -> bool:
+    async def uncontest(self, user: str, *, by_admin: str = "") -> bool:
         keys = [self._keys.contest(user), self._keys.contest_log(user)]
-        return bool(await self._link.run(self._uncontest, (keys, [self.clock()])))
+        call = self._streams.call(keys, [self.clock(), user, by_admin])
+        return bool(await self._link.run(self._uncontest, call))
 
     def _check_call(
         self, user: str, jti: str, now: float, touch_ttl: float | None, present: bool
@@ -183,7 +188,7 @@ class RedisSessions(SessionStore):
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
         args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
         args += [k.channel, user, self._epoch.reset_at, int(present)]
-        return [k.index(user)], args
+        return self._streams.call([k.index(user)], args)
 
     async def check(
         self, user: str, jti: str, *, touch_ttl: float | None = None, present: bool = False
@@ -211,8 +216,8 @@ class RedisSessions(SessionStore):
     ) -> list[SessionRecord]:
         keys = self._keys
         args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
-        args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
-        reply, _ = await self._change(self._end, ([keys.index(user)], args))
+        args += [reason.value, codec.dump_by(by), self._margin_ms, jti[0] if jti else ""]
+        reply, _ = await self._change(self._end, self._streams.call([keys.index(user)], args))
         return codec.records(user, reply)
 
     async def end(
@@ -227,7 +232,8 @@ class RedisSessions(SessionStore):
         return _oldest_first(await self._end_sessions(user, reason, by))
 
     def _list_call(self, user: str, now: float) -> Call:
-        return [self._keys.index(user)], [self._keys.of_user(user), now, self._margin_ms]
+        args: list[EncodableT] = [self._keys.of_user(user), now, self._margin_ms]
+        return self._streams.call([self._keys.index(user)], args)
 
     async def sessions_of(self, user: str) -> list[SessionRecord]:
         reply = await self._link.run(self._list, self._list_call(user, self.clock()))

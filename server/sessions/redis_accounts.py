@@ -36,6 +36,7 @@ from server.sessions.attempts import (
 )
 from server.sessions.keys import Keys
 from server.sessions.records import Account, Clock, StoreUnavailable
+from server.sessions.redis_audit import Streams
 from server.sessions.redis_conn import Call, Link
 from server.sessions.redis_nodes import NodeUnreachable
 
@@ -95,18 +96,28 @@ class RedisAccounts(AccountStore):
 
 
 class RedisAttempts(AttemptLimiter):
-    def __init__(self, link: Link, keys: Keys, clock: Clock, margin_ms: int) -> None:
+    def __init__(
+        self, link: Link, keys: Keys, clock: Clock, margin_ms: int, streams: Streams
+    ) -> None:
         self._link = link
         self._keys = keys
         self._clock = clock
         self._margin_ms = margin_ms
-        self._reserve = link.script("reserve.lua", lib=False)
-        self._bucket = link.script("bucket.lua", lib=False)
+        self._streams = streams
+        self._reserve = link.script("reserve.lua")
+        self._bucket = link.script("bucket.lua")
         self._ip_down: set[str] = set()  # nodes whose IP buckets could not be reached
 
-    def give(self, bucket: str) -> tuple[AsyncScript, Call]:
-        """The ``bucket.lua`` call that gives one attempt back to ``bucket``."""
-        return self._bucket, ([bucket], ["give", self._clock()])
+    def give(self, bucket: str, *audit: EncodableT, op: str = "give") -> tuple[AsyncScript, Call]:
+        """The ``bucket.lua`` call that gives one attempt back to ``bucket`` (``op``
+        "note": changes nothing), auditing ``audit`` (event, name, value, ...) if given."""
+        return self._bucket, self._streams.call([bucket], [op, self._clock(), *audit])
+
+    def _entry(
+        self, event: str, r: Reservation, reason: str, *more: EncodableT
+    ) -> list[EncodableT]:
+        """An audit entry for bucket.lua: event, then name/value pairs."""
+        return [event, "user", r.user, "device", r.device_name, "ip", r.ip, "reason", reason, *more]
 
     def give_ip(self, ip: str) -> tuple[AsyncScript, Call]:
         return self.give(self._keys.ip_bucket(ip))
@@ -143,7 +154,7 @@ class RedisAttempts(AttemptLimiter):
     def _take_ip(self, ip: str, limits: Limits) -> tuple[AsyncScript, Call]:
         args: list[EncodableT] = ["take", self._clock(), limits.window, limits.per_ip]
         args.append(self._ttl_ms(limits))
-        return self._bucket, ([self._keys.ip_bucket(ip)], args)
+        return self._bucket, self._streams.call([self._keys.ip_bucket(ip)], args)
 
     def _ttl_ms(self, limits: Limits) -> int:
         return math.ceil(limits.window * 1000) + self._margin_ms
@@ -155,14 +166,18 @@ class RedisAttempts(AttemptLimiter):
             return self._keys.device_bucket(r.user, r.device_id)
         return self._keys.account_bucket(r.user)
 
-    async def reserve(self, user: str, device_id: str, ip: str, limits: Limits) -> Ticket:
+    async def reserve(
+        self, user: str, device_id: str, ip: str, limits: Limits, device_name: str = ""
+    ) -> Ticket:
         k = self._keys
         keys = [k.account(user), k.devices(user), k.account_bucket(user)]
         keys.append(k.device_bucket(user, device_id))
         args: list[EncodableT] = [self._clock(), limits.window, limits.per_account]
         args += [limits.per_device, self._ttl_ms(limits), device_id, KNOWN_DEVICE_TTL]
+        args += [user, device_name, ip]
         mine, by_ip = await self._link.run_each(
-            [(self._reserve, (keys, args)), self._take_ip(ip, limits)], raise_on_error=False
+            [(self._reserve, self._streams.call(keys, args)), self._take_ip(ip, limits)],
+            raise_on_error=False,
         )
         if isinstance(by_ip, NodeUnreachable):
             self._ip_unreachable(by_ip)
@@ -181,25 +196,36 @@ class RedisAttempts(AttemptLimiter):
         if isinstance(by_ip, NodeUnreachable):
             if not taken:
                 return Ticket(account, None, wait)
-            held = Reservation(user, device_id, ip, known, holds_ip=False)
+            held = Reservation(user, device_id, ip, known, False, device_name)
             return Ticket(account, held, unchecked=() if known else ("ip",))
         ip_taken, ip_wait = int(by_ip[0]), float(by_ip[1])
-        held = Reservation(user, device_id, ip, known, bool(ip_taken))
+        held = Reservation(user, device_id, ip, known, bool(ip_taken), device_name)
         if not taken:
             if ip_taken:
                 await self.give_back_ip(ip)
             return Ticket(account, None, wait)
         if not known and not ip_taken:
-            await self._link.run(*self.give(self.bucket_of(held)))
+            # The address's bucket refused: the account's gives its hold back and
+            # audits the refusal, in the account's slot.
+            entry = self._entry("login_limited", held, "ip", "retry_after", repr(ip_wait))
+            await self._link.run(*self.give(self.bucket_of(held), *entry))
             return Ticket(account, None, ip_wait)
         return Ticket(account, held)
 
-    async def failed(self, reservation: Reservation) -> None:
+    async def failed(self, reservation: Reservation, *, reason: str = "bad_password") -> None:
+        entry = self._entry("login_failed", reservation, reason)
+        calls = [self.give(self.bucket_of(reservation), *entry, op="note")]
         if reservation.known_device and reservation.holds_ip:
-            await self.give_back_ip(reservation.ip)
+            calls.append(self.give_ip(reservation.ip))
+        mine, *by_ip = await self._link.run_each(calls, raise_on_error=False)
+        if isinstance(mine, Exception):
+            raise mine
+        if by_ip:
+            self.given_back_ip(reservation.ip, by_ip[0])
 
     async def release(self, reservation: Reservation) -> None:
-        calls = [self.give(self.bucket_of(reservation))]
+        entry = self._entry("login_refused", reservation, "disabled")
+        calls = [self.give(self.bucket_of(reservation), *entry)]
         if reservation.holds_ip:
             calls.append(self.give_ip(reservation.ip))
         mine, *by_ip = await self._link.run_each(calls, raise_on_error=False)

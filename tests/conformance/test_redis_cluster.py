@@ -14,6 +14,7 @@ from server.sessions.factory import Stores, redis_stores
 from server.sessions.keys import Keys
 from server.sessions.policy import Policy
 from server.sessions.records import SessionRecord, StoreUnavailable, Tombstone
+from server.sessions.redis_audit import Streams
 from server.sessions.redis_conn import Link, cluster_seeds, is_cluster_url
 from shared.reasons import EndReason
 from tests.conformance.helpers import FakeClock, Listener, listening
@@ -85,8 +86,16 @@ async def test_users_on_every_primary_log_in_displace_and_end(
                 for k in node.scan_iter(match=f"{cluster_prefix}:*", count=1000)
                 if k != Keys(cluster_prefix).epoch  # the write counter lives on one primary
             )
+        # The audit stream of the user's own slot sits beside the user's keys.
+        audit = Streams(Keys(cluster_prefix), cluster=True, audit_max=1).of(
+            Keys(cluster_prefix).index(user)
+        )
         assert keys == sorted(
-            Keys(cluster_prefix).of_user(user) + k for k in ("index", f"s:{user}-b", f"t:{user}-a")
+            [
+                Keys(cluster_prefix).of_user(user) + k
+                for k in ("index", f"s:{user}-b", f"t:{user}-a")
+            ]
+            + [audit]
         )
         assert await cluster_store.sessions.footprint(user) == 3
         ended = await cluster_store.sessions.end(user, f"{user}-b", EndReason.LOGGED_OUT)

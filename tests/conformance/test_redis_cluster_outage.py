@@ -19,6 +19,7 @@ from server.sessions.records import (
     SessionRecord,
     StoreUnavailable,
 )
+from server.sessions.redis_audit import Streams
 from server.sessions.redis_nodes import NodeUnreachable
 from tests.conformance.helpers import FakeClock, Listener
 from tests.support.redis_cluster import RedisCluster
@@ -96,6 +97,7 @@ async def test_every_key_of_an_account_but_the_ip_bucket_shares_the_accounts_slo
         keys.device_bucket("alice", "dev-a"),
         keys.index("alice"),
         keys.of_user("alice") + "s:a",
+        Streams(keys, cluster=True, audit_max=1).of(keys.index("alice")),  # the slot's audit
     }
     assert keys.ip_bucket(IP) in found
 

@@ -12,6 +12,7 @@
 -- ARGV[8]  reset_at: a live session created before it ends as "server_reset" (0: none)
 -- ARGV[9]  present: "1" when the session's PC holds a socket now (a live one's "seen"
 --          becomes now; login.lua's presence rule reads it)
+-- KEYS[#KEYS] the audit stream   ARGV[#ARGV] its MAXLEN (lib.lua: an expiry is audited)
 --
 -- A session past its idle deadline becomes an "expired" tombstone on sight; a
 -- tombstone past its end is deleted and reported as nil.

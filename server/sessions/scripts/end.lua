@@ -8,10 +8,11 @@
 -- ARGV[5]  reason (an EndReason value)
 -- ARGV[6]  by: JSON {device_name, ip, at} or "null"
 -- ARGV[7]  TTL margin, milliseconds
--- ARGV[8]  the jti to end; absent to end every live session of the user
+-- ARGV[8]  the jti to end; "" to end every live session of the user
+-- KEYS[#KEYS] the audit stream   ARGV[#ARGV] its MAXLEN (lib.lua, audit)
 --
 -- Each ended session is tombstoned until its expires_at and its event
--- PUBLISHed. Sessions that are unknown, already ended or expired are skipped
+-- PUBLISHed, and its end audited. Sessions that are unknown, already ended or expired are skipped
 -- silently (nothing is published for them).
 -- Returns 6 strings per ended session: jti, device_id, device_name, ip, created_at,
 -- expires_at.
@@ -20,7 +21,7 @@ local index, P, channel, user = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local now, reason, by, margin = tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
 
 local jtis = {ARGV[8]}
-if not ARGV[8] then
+if ARGV[8] == '' then
   jtis = {}
   for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
     if string.sub(member, 1, 2) == 's:' then table.insert(jtis, string.sub(member, 3)) end

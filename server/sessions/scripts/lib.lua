@@ -1,6 +1,6 @@
--- lib.lua: helpers shared by the session scripts. RedisSessions prepends this file to
--- login.lua, check.lua, end.lua and list.lua when it registers them; it is not a
--- script of its own. Every script is registered with a "#!lua" first line
+-- lib.lua: helpers shared by the scripts. Link.script prepends this file to every
+-- script registered without lib=False (login, check, end, list, reserve, bucket,
+-- uncontest); it is not a script of its own. Every script is registered with a "#!lua" first line
 -- (redis_conn.Link.script), so a cluster refuses any access outside one hash slot.
 --
 -- Data of one user (all in the hash slot of "{u:<user>}"):
@@ -15,6 +15,45 @@
 
 local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at'}
 
+-- The audit stream (server/sessions/audit.py). Every script that loads this file is
+-- called with the stream as its LAST key (one in the script's own hash slot on a
+-- cluster: redis_audit.Streams) and the stream's approximate MAXLEN as its LAST
+-- argument, so every change and its audit entry are one atomic step.
+local AUDIT_STREAM, AUDIT_MAX = KEYS[#KEYS], ARGV[#ARGV]
+
+-- Append one audit entry: at (the caller's clock), event, then name/value pairs, of
+-- which a value that is nil, "" or the JSON literal "null" is left out.
+local function audit(at, event, ...)
+  local entry = {'at', at, 'event', event}
+  local pairs_in = {...}
+  for i = 1, select('#', ...), 2 do
+    local v = pairs_in[i + 1]
+    if v ~= nil and v ~= '' and v ~= 'null' then
+      entry[#entry + 1] = pairs_in[i]
+      entry[#entry + 1] = v
+    end
+  end
+  redis.call('XADD', AUDIT_STREAM, 'MAXLEN', '~', AUDIT_MAX, '*', unpack(entry))
+end
+
+-- The user whose key prefix is P ("<prefix>:{u:<user>}:"; neither a prefix nor a
+-- username holds a brace).
+local function user_of(P)
+  return string.sub(P, string.find(P, '{u:', 1, true) + 3, -3)
+end
+
+-- The audit entry of an ended session (fields f). by: JSON or "null".
+local function audit_end(P, jti, f, reason, by, now)
+  local event, why = reason, ''
+  if reason == 'logged_out' and by ~= 'null' then
+    event, why = 'ended', 'user'  -- another PC of the account ended it
+  elseif reason == 'admin' or reason == 'disabled' then
+    event, why = 'ended', reason
+  end
+  audit(string.format('%.17g', now), event, 'user', user_of(P), 'jti', jti,
+    'device', f[2], 'ip', f[3], 'reason', why, 'by', by)
+end
+
 -- PEXPIRE argument for a record whose deadline is `deadline`.
 local function ttl_ms(deadline, now, margin)
   return math.max(math.ceil((deadline - now) * 1000), 1) + margin
@@ -27,10 +66,11 @@ local function extend(key, deadline, now, margin)
 end
 
 -- Turn the live session `jti` (fields f) into a tombstone: reason, by (JSON or
--- "null"), kept until its expires_at. Returns false when the session is past its
--- absolute end anyway (then nothing is kept).
+-- "null"), kept until its expires_at, and audit its end. Returns false when the
+-- session is past its absolute end anyway (then nothing is kept).
 local function bury(index, P, jti, f, reason, by, now, margin)
   local expires_at = f[5]
+  audit_end(P, jti, f, reason, by, now)
   redis.call('DEL', P .. 's:' .. jti)
   redis.call('ZREM', index, 's:' .. jti)
   if tonumber(expires_at) <= now then return false end

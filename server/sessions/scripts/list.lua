@@ -5,6 +5,7 @@
 -- ARGV[1]  the user's key prefix "<prefix>:{u:<user>}:" (same hash slot as KEYS[1])
 -- ARGV[2]  now, Unix seconds from the caller's clock
 -- ARGV[3]  TTL margin, milliseconds
+-- KEYS[#KEYS] the audit stream   ARGV[#ARGV] its MAXLEN (lib.lua: an expiry is audited)
 --
 -- Returns {#sessions pruned, records...}: 6 strings per live session: jti,
 -- device_id, device_name, ip, created_at, expires_at (in index order).

@@ -29,6 +29,7 @@
 -- ARGV[22] the guard's limit, "0" for no guard   ARGV[23] its window, seconds
 -- ARGV[24] first cool-down, seconds   ARGV[25] longest cool-down, seconds
 -- ARGV[26] how long after a cool-down a new contest counts as a repeat, seconds
+-- KEYS[#KEYS] the audit stream   ARGV[#ARGV] its MAXLEN (lib.lua, audit)
 --
 -- Steps: settle the reservation (the password was right, whatever the policy says);
 -- prune what passed its deadline; end pre-reset sessions; split the live sessions
@@ -39,7 +40,9 @@
 -- refuse it (changing no session; PUBLISH a "contested" event when the refusal makes
 -- the account contested); admit the new session; tombstone every evicted one
 -- ("displaced", by) and PUBLISH its event; when other live sessions remain, PUBLISH
--- that the account's list changed (reason null).
+-- that the account's list changed (reason null). Every outcome is audited in the
+-- same step: login_admitted, login_refused (reason session_active or contested),
+-- contested (when the refusal began a cool-down), and an ending per evicted session.
 --
 -- Returns {admitted (1|0), #ended, #conflicts, wait, began (1|0), displacements,
 -- records...}: wait is "" unless the guard refused the login (then the seconds to
@@ -58,12 +61,21 @@ local limit = tonumber(ARGV[22])
 
 local function seconds(x) return string.format('%.17g', x) end
 
+-- The audit entry of this login (its jti only once admitted).
+local function audit_login(event, reason, admitted, ...)
+  audit(now_s, event, 'user', user, 'jti', admitted and jti or '', 'device', ARGV[7],
+    'ip', ARGV[8], 'reason', reason, ...)
+end
+
 -- The ping-pong guard: contest.judge for a displacing login. Returns nil to admit,
 -- else the reply refusing it.
 local function judge_contest()
   local window, memory = tonumber(ARGV[23]), tonumber(ARGV[26])
   local until_at = tonumber(redis.call('HGET', contest, 'until') or '0')
-  if now < until_at then return {0, 0, 0, seconds(until_at - now), 0, 0} end
+  if now < until_at then
+    audit_login('login_refused', 'contested', false, 'retry_after', seconds(until_at - now))
+    return {0, 0, 0, seconds(until_at - now), 0, 0}
+  end
   redis.call('ZREMRANGEBYSCORE', contest_log, '-inf', seconds(now - window))
   local hits = #redis.call('ZRANGE', contest_log, 0, limit - 1)
   if hits < limit then
@@ -82,6 +94,9 @@ local function judge_contest()
   redis.call('PUBLISH', channel, '{"type":"contested","user":' .. cjson.encode(user)
     .. ',"jti":"","reason":null,"by":null,"retry_after":'
     .. string.format('%d', math.max(1, math.ceil(cooldown))) .. '}')
+  audit_login('login_refused', 'contested', false, 'retry_after', seconds(cooldown))
+  audit_login('contested', '', false, 'retry_after', seconds(cooldown),
+    'displacements', tostring(hits + 1))
   return {0, 0, 0, seconds(cooldown), 1, hits + 1}
 end
 
@@ -130,6 +145,7 @@ if excess > 0 then
       end
     end
     if excess > #gone then
+      audit_login('login_refused', 'session_active', false)
       local out = {0, 0, #others, '', 0, 0}
       for _, s in ipairs(others) do push_record(out, s.jti, s.f) end
       return out
@@ -150,6 +166,7 @@ redis.call('HSET', key, 'device_id', device_id, 'device_name', ARGV[7], 'ip', AR
   'created_at', ARGV[9], 'expires_at', ARGV[10])
 redis.call('PEXPIRE', key, ttl_ms(tonumber(ARGV[10]), now, margin))
 redis.call('ZADD', index, deadline, 's:' .. jti)
+audit_login('login_admitted', '', true)
 
 local out = {1, #evict, 0, '', 0, 0}
 for _, s in ipairs(evict) do

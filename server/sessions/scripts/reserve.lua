@@ -1,5 +1,5 @@
 -- reserve.lua: fetch an account and reserve one login attempt, atomically.
--- Standalone (lib.lua is not prepended). Every key is in the slot of {u:<user>}.
+-- lib.lua is prepended. Every key is in the slot of {u:<user>}.
 --
 -- KEYS[1]  <prefix>:{u:<user>}:user               HASH the account
 -- KEYS[2]  <prefix>:{u:<user>}:devices            ZSET known device ids, scored by last login
@@ -10,10 +10,13 @@
 -- ARGV[3]  limit of the unknown devices' bucket     ARGV[4]  limit of a known device's
 -- ARGV[5]  TTL of a new window, milliseconds (window plus margin; GC backstop only)
 -- ARGV[6]  device_id        ARGV[7]  how long a device stays known, seconds
+-- ARGV[8]  user             ARGV[9]  device_name      ARGV[10] ip
+-- KEYS[#KEYS] the audit stream   ARGV[#ARGV] its MAXLEN (lib.lua, audit)
 --
 -- A device in KEYS[2] seen within ARGV[7] is known: its own bucket holds the attempt;
 -- any other device's attempt goes to the account's bucket. A full bucket refuses
--- and holds nothing. Windows are judged by the caller's clock, not by key TTLs.
+-- and holds nothing, and is audited (login_limited, reason "device" or "account").
+-- Windows are judged by the caller's clock, not by key TTLs.
 -- Returns {taken (1|0), seconds to wait when refused, known (1|0), account fields
 -- as HGETALL flat pairs...}.
 
@@ -29,6 +32,8 @@ local held = redis.call('HMGET', bucket, 'n', 'reset')
 if held[2] and tonumber(held[2]) > now then n, reset = tonumber(held[1]), tonumber(held[2]) end
 if n >= limit then
   out = {0, tostring(reset - now), known and 1 or 0}
+  audit(ARGV[1], 'login_limited', 'user', ARGV[8], 'device', ARGV[9], 'ip', ARGV[10],
+    'reason', known and 'device' or 'account', 'retry_after', tostring(reset - now))
 else
   if n == 0 then
     redis.call('HSET', bucket, 'n', 1, 'reset', tostring(reset))
