@@ -7,9 +7,10 @@ cannot be written atomically by every account's script. Each hash slot has a str
 of its own, ``<prefix>:audit:{<tag>}``, whose tag is a short string precomputed to
 hash to that slot (:func:`slot_tags`); a script writes the stream of the slot it
 runs in (an account's ``{u:<user>}`` slot, or an address's ``{ip:<ip>}``). At most
-16384 streams exist, each bounded to ``ceil(audit_max / 16384)`` entries (``MAXLEN
-~`` keeps at least a whole stream node, about 100 entries, so on a cluster the
-audit holds up to ~16384 * 100 entries however small ``--audit-max`` is). A read of
+16384 streams exist, each bounded to ``max(ceil(audit_max / 16384), 100)`` entries
+(``MAXLEN ~``, which also keeps the last partly trimmed stream node), so that a
+slot's few dozen accounts keep some history: on a cluster the audit holds up to
+about 16384 * 100 entries however small ``--audit-max`` is. A read of
 one account's events reads its slot's stream alone; a read of everyone's events
 asks every slot's stream for a few entries, one pipeline per node, and merges them
 by id (``<ms>-<seq>-<slot>``: ids of different streams can be equal).
@@ -42,6 +43,7 @@ from server.sessions.keys import Keys
 from server.sessions.redis_conn import Call, Link
 
 SLOTS = 16384
+SLOT_FLOOR = 100  # entries each slot's stream keeps at least, on a cluster
 _CHUNK = 500  # entries per XRANGE while scanning one stream
 _SKEW_MS = 300_000  # a time "since" starts the stream scan this much earlier (clock skew)
 _BLOCK_MS = 1000  # XREAD BLOCK, below the connection's socket timeout
@@ -68,7 +70,7 @@ class Streams:
     def __init__(self, keys: Keys, *, cluster: bool, audit_max: int) -> None:
         self.prefix = keys.prefix
         self.cluster = cluster
-        self.maxlen = max(1, math.ceil(audit_max / SLOTS)) if cluster else audit_max
+        self.maxlen = max(SLOT_FLOOR, math.ceil(audit_max / SLOTS)) if cluster else audit_max
 
     def of(self, key: str) -> str:
         """The stream a script whose first key is ``key`` writes to."""
