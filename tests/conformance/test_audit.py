@@ -339,3 +339,22 @@ def test_endings_are_named_as_lib_lua_names_them() -> None:
     assert ending_event("displaced", by)[0].value == "displaced"
     assert ending_event("expired", None)[0].value == "expired"
     assert ending_event("server_reset", None)[0].value == "server_reset"
+
+
+async def test_everyones_entries_read_in_pages_and_the_latest_last(
+    stores: Stores, login: Login
+) -> None:
+    """Without a user filter, pages walk every account's entries once each (on a cluster,
+    merged from their slots' streams), and the latest read ends with the newest."""
+    users = ["alice", "bob", "carol", "dave"]
+    for round_ in range(3):
+        for user in users:
+            await login(f"{user}-{round_}", user=user, max_sessions=5)
+    walked = await entries(stores, None)
+    assert sorted((e.user, e.fields["jti"]) for e in walked) == sorted(
+        (u, f"{u}-{r}") for u in users for r in range(3)
+    )
+    assert len({e.id for e in walked}) == len(walked)
+    latest = await stores.audit.read(None, None, 3)
+    assert len(latest.entries) == 3
+    assert latest.entries[-1].fields["jti"] in {f"{u}-2" for u in users}
