@@ -1,4 +1,5 @@
-"""python -m server [serve flags] | python -m server users <command> (see server/users_cli.py)."""
+"""python -m server [serve flags] | users <command> (server/users_cli.py) | audit tail
+(server/audit_cli.py)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.users_cli import run as users
 
         return users(args[1:])
+    if args[:1] == ["audit"]:
+        from server.audit_cli import run as audit
+
+        return audit(args[1:])
     if args[:1] == ["serve"]:
         args = args[1:]
     try:

@@ -13,6 +13,8 @@ ADMIN_SESSIONS: Final = "/api/admin/sessions"
 ADMIN_USER_SESSIONS: Final = "/api/admin/users/{username}/sessions"
 #: ``DELETE`` clears the ping-pong guard of one user (its cool-down and count); 204.
 ADMIN_USER_CONTEST: Final = "/api/admin/users/{username}/contest"
+#: ``GET ?user=&since=&count=``: the audit, a page ``{"events": [...], "next"}``.
+ADMIN_AUDIT: Final = "/api/admin/audit"
 WS: Final = "/ws"
 HEALTHZ: Final = "/healthz"
 READYZ: Final = "/readyz"

@@ -1,5 +1,5 @@
 """Admin: list every live session (SCAN-paged), end all sessions of a user, clear
-the ping-pong guard of a user.
+the ping-pong guard of a user, page through the audit.
 
 Query and path values are checked before a store sees them: a cursor longer
 than 256 characters, with characters no engine issues, or with a number past
@@ -10,6 +10,7 @@ outside the shared rule is 422 ``username``.
 from __future__ import annotations
 
 import re
+import time
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
@@ -17,6 +18,7 @@ from sanic.response import HTTPResponse, empty, json
 from server.core.results import Authenticated
 from server.errors import HttpError
 from server.guard import authenticate
+from server.sessions.audit import parse_since
 from server.state import WorkerState, state
 from shared import paths
 from shared.errors import ErrorCode
@@ -46,6 +48,37 @@ async def _require_admin(request: Request, st: WorkerState) -> Authenticated:
     return authed
 
 
+def _count(request: Request, default: int) -> int:
+    """``count``: 1-1000 in ASCII digits, else 422 naming it."""
+    raw_count = request.args.get("count", str(default))
+    count = int(raw_count) if _DIGITS.fullmatch(raw_count) else 0
+    if not 1 <= count <= _MAX_PAGE:
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
+    return count
+
+
+@bp.get(paths.ADMIN_AUDIT)
+async def audit(request: Request) -> HTTPResponse:
+    """A page of the audit, oldest first: the latest ``count`` without ``since``; with
+    it, the entries after it (a ``next`` cursor, an id, a time or a duration back)."""
+    st = state(request)
+    await _require_admin(request, st)
+    user = request.args.get("user") or None
+    if user is not None and not valid_username(user):
+        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="user", detail=RULE)
+    raw_since = request.args.get("since") or None
+    since: str | float | None = None
+    if raw_since is not None:
+        try:
+            since = parse_since(raw_since, time.time())
+        except ValueError as exc:
+            raise HttpError(
+                422, ErrorCode.VALIDATION_FAILED, None, field="since", detail=str(exc)
+            ) from None
+    page = await st.stores.audit.read(user, since, _count(request, 100))
+    return json({"events": [e.public() for e in page.entries], "next": page.next})
+
+
 @bp.get(paths.ADMIN_SESSIONS)
 async def all_sessions(request: Request) -> HTTPResponse:
     st = state(request)
@@ -53,10 +86,7 @@ async def all_sessions(request: Request) -> HTTPResponse:
     cursor = request.args.get("cursor", "0")
     if not _looks_like_a_cursor(cursor):
         raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="cursor")
-    raw_count = request.args.get("count", "100")
-    count = int(raw_count) if _DIGITS.fullmatch(raw_count) else 0
-    if not 1 <= count <= _MAX_PAGE:
-        raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="count")
+    count = _count(request, 100)
     try:
         records, next_cursor = await st.stores.sessions.scan_sessions(cursor, count)
     except (ValueError, OverflowError):

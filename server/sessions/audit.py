@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -114,6 +116,36 @@ def id_key(entry_id: str) -> tuple[int, int, int]:
     if ms >= 2**64 or seq >= 2**64 or slot >= 16384:
         raise ValueError(f"bad audit cursor {entry_id!r}")
     return ms, seq, slot
+
+
+_DURATION = re.compile(r"([0-9]{1,9})([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
+_ENTRY_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}(-[0-9]{1,5})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_since(text: str, now: float) -> str | float:
+    """``since`` as people write it: a duration back from ``now`` (``90s``, ``10m``,
+    ``2h``, ``7d``), an ISO 8601 time (local time when it names no zone), Unix
+    seconds, or an entry's id (``<ms>-<seq>[-<slot>]``). ValueError otherwise."""
+    text = text.strip()
+    if len(text) > 64:
+        raise ValueError("since is too long")
+    if duration := _DURATION.fullmatch(text):
+        return now - int(duration[1]) * _UNITS[duration[2]]
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    if _ENTRY_ID.fullmatch(text) and not _ISO_DATE.fullmatch(text):
+        id_key(text)
+        return text
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            "since must be a duration (10m, 2h), an ISO time, Unix seconds or an entry id"
+        ) from None
+    return (when if when.tzinfo else when.astimezone()).timestamp()
 
 
 class AuditLog(ABC):
