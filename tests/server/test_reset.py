@@ -87,6 +87,15 @@ def test_a_redis_restored_from_an_older_snapshot_fails_closed(
     fresh = login(server, "user1", "PC-3")["access_token"]
     assert _me(server, fresh).status_code == 200
     assert "event=store_went_back" in server.log_with("event=store_went_back")
+    # The audit (restored with the rest) records each of those endings once.
+    admin = login(server, "admin", "console")["access_token"]
+    r = httpx.get(
+        server.url + "/api/admin/audit", params={"since": "0", "count": "1000"}, headers=auth(admin)
+    )
+    resets = sorted(
+        (e["user"], e["device"]) for e in r.json()["events"] if e["event"] == "server_reset"
+    )
+    assert resets == [("user1", "PC-1"), ("user2", "PC-1")]
 
 
 async def test_replies_in_any_order_are_no_reset(
