@@ -97,6 +97,7 @@ class Metrics:
             ["limit"],
             registry=r,
         )
+        self.limit_degraded.labels("ip")  # the only limit that lapses (server/sessions/attempts.py)
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r
         )
