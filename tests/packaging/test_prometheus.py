@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.clients import Socket, connected, login
+from tests.support.redis_proc import RedisProcess
 from tests.support.server import (
     REDIS_TEST_URL,
     ROOT,
@@ -178,6 +179,40 @@ def test_promtool_accepts_the_config_and_the_rules() -> None:
         done = subprocess.run([PROMTOOL, *args], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "SUCCESS" in done.stdout
+
+
+def without_annotations(rules: str) -> str:
+    """alerts.yml without its ``annotations:`` blocks (promtool compares them word for word)."""
+    kept: list[str] = []
+    inside = None  # the indentation of the annotations block being dropped
+    for line in rules.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if inside is not None and (not line.strip() or indent > inside):
+            continue
+        inside = indent if line.strip() == "annotations:" else None
+        if inside is None:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+@needs_prometheus
+def test_alerts_fire_when_they_should_and_not_before(tmp_path: Path) -> None:
+    """promtool's unit tests of the rules (tests/packaging/alerts_test.yml) pass: a hung or
+    stalled worker, a lost store, a crash loop, a death, a contest spike, a dead node."""
+    assert PROMTOOL is not None
+    stripped = without_annotations(ALERTS.read_text())
+    assert "annotations" not in stripped
+    assert stripped.count("- alert:") == ALERTS.read_text().count("- alert:")
+    (tmp_path / "alerts.yml").write_text(stripped)
+    shutil.copy(Path(__file__).with_name("alerts_test.yml"), tmp_path)
+    done = subprocess.run(
+        [PROMTOOL, "test", "rules", str(tmp_path / "alerts_test.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS" in done.stdout
 
 
 # -- against a live Prometheus ----------------------------------------------------------
@@ -397,3 +432,35 @@ async def _evaluated_rules(client: httpx.AsyncClient) -> list[dict[str, Any]]:
             return rules
         assert asyncio.get_running_loop().time() < deadline, rules
         await asyncio.sleep(0.2)
+
+
+@needs_prometheus
+async def test_a_lost_redis_turns_the_store_alert_on_in_a_live_prometheus(
+    start_server: Callable[..., ServerProcess], prometheus: Callable[[ServerProcess], str]
+) -> None:
+    """Redis stopping under a server brings LoginGuardStoreUnreachable to pending within
+    seconds, with no request made meanwhile."""
+    redis_proc = RedisProcess().start()
+    try:
+        server = start_server("--demo", "--redis-url", redis_proc.url)
+        async with httpx.AsyncClient(base_url=prometheus(server), timeout=timeout(10)) as client:
+            await until_ready(client)
+            await until_scraped(client)
+            assert _state(await _evaluated_rules(client), "LoginGuardStoreUnreachable") == (
+                "inactive"
+            )
+            redis_proc.stop()
+            deadline = asyncio.get_running_loop().time() + timeout(20)
+            while _state(await _evaluated_rules(client), "LoginGuardStoreUnreachable") not in {
+                "pending",
+                "firing",
+            }:
+                assert asyncio.get_running_loop().time() < deadline, "the alert never came"
+                await asyncio.sleep(0.5)
+    finally:
+        redis_proc.stop()
+
+
+def _state(rules: list[dict[str, Any]], name: str) -> str:
+    (state,) = [rule["state"] for rule in rules if rule["name"] == name]
+    return str(state)
