@@ -15,6 +15,11 @@ ADMIN_USER_SESSIONS: Final = "/api/admin/users/{username}/sessions"
 ADMIN_USER_CONTEST: Final = "/api/admin/users/{username}/contest"
 #: ``GET ?user=&since=&count=``: the audit, a page ``{"events": [...], "next"}``.
 ADMIN_AUDIT: Final = "/api/admin/audit"
+#: ``GET``, no authentication: the login policy (``{"policy", "ask_timeout"}``), so a
+#: client can tell a login that waits for another PC's answer from a slow one.
+POLICY: Final = "/api/auth/policy"
+#: ``POST {"allow": bool}``: the asked PC's answer to a takeover request (policy ``ask``).
+TAKEOVER_REQUEST: Final = "/api/takeover-requests/{id}"
 WS: Final = "/ws"
 HEALTHZ: Final = "/healthz"
 READYZ: Final = "/readyz"

@@ -49,6 +49,7 @@ class AuditEvent(StrEnum):
     SERVER_RESET = "server_reset"
     CONTESTED = "contested"  # the account's PCs keep taking it from each other
     UNCONTESTED = "uncontested"  # an administrator cleared the cool-down
+    TAKEOVER = "takeover"  # policy ask: reason the request's new state, by the waiting PC
 
 
 def ending_event(reason: str, by: object) -> tuple[AuditEvent, str]:
@@ -173,7 +174,7 @@ class AuditLog(ABC):
         """
         cursor: str | float | None = since
         if cursor is None:
-            latest = (await self.read(None, None, 1)).entries
+            latest = (await self.read(user, None, 1)).entries
             cursor = latest[-1].id if latest else "0"
         while True:
             page = await self.read(user, cursor, 1000)

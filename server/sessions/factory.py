@@ -1,4 +1,5 @@
-"""Open one engine's stores - sessions, events, accounts, attempts, audit - as one bundle."""
+"""Open one engine's stores - sessions, events, accounts, attempts, takeovers, audit - as one
+bundle."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from server.sessions.audit import AuditLog
 from server.sessions.base import SessionStore
 from server.sessions.events import EventBus
 from server.sessions.records import Clock
+from server.sessions.takeovers import Takeovers
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Stores:
     events: EventBus
     accounts: AccountStore
     attempts: AttemptLimiter
+    takeovers: Takeovers
     audit: AuditLog
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
@@ -50,11 +53,13 @@ def memory_stores(clock: Clock = time.time, *, audit_max: int = AUDIT_MAX) -> St
     from server.sessions.audit import MemoryAudit
     from server.sessions.memory import MemoryEvents, MemorySessions
     from server.sessions.memory_accounts import MemoryAccounts, MemoryAttempts
+    from server.sessions.memory_takeovers import MemoryTakeovers
 
     accounts, events, audit = MemoryAccounts(), MemoryEvents(), MemoryAudit(clock, audit_max)
     attempts = MemoryAttempts(accounts, clock, audit)
     sessions = MemorySessions(clock, events, attempts, audit)
-    return Stores(sessions, events, accounts, attempts, audit)
+    takeovers = MemoryTakeovers(clock, events, audit)
+    return Stores(sessions, events, accounts, attempts, takeovers, audit)
 
 
 def redis_stores(
@@ -76,6 +81,7 @@ def redis_stores(
     from server.sessions.redis_audit import RedisAudit, Streams
     from server.sessions.redis_conn import Link
     from server.sessions.redis_events import RedisEvents
+    from server.sessions.redis_takeovers import RedisTakeovers
 
     keys = Keys(prefix)
     link = Link(url, max_connections=max_connections, timeout=timeout)
@@ -83,8 +89,10 @@ def redis_stores(
     attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000), streams)
     sessions = RedisSessions(link, keys, attempts, streams, clock=clock, ttl_margin=ttl_margin)
     events = RedisEvents(link, keys.channel)
+    takeovers = RedisTakeovers(link, keys, streams, clock)
     audit = RedisAudit(link, keys, streams)
-    return Stores(sessions, events, RedisAccounts(link, keys), attempts, audit, [link.close])
+    accounts = RedisAccounts(link, keys)
+    return Stores(sessions, events, accounts, attempts, takeovers, audit, [link.close])
 
 
 def open_stores(redis_url: str | None, prefix: str, *, audit_max: int = AUDIT_MAX) -> Stores:

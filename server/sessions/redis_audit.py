@@ -182,12 +182,13 @@ class RedisAudit(AuditLog):
     async def follow(
         self, user: str | None, since: str | float | None, *, poll: float = 1.0
     ) -> AsyncIterator[AuditEntry]:
-        targets = self._streams.to_read(user, self._keys)
-        if len(targets) > 1:  # everyone's, on a cluster: pages, polled
+        if self._streams.cluster:
+            # Pages, polled: redis-py's cluster client can swallow the cancellation of
+            # a blocking XREAD (and an everyone read spans every slot anyway).
             async for entry in super().follow(user, since, poll=poll):
                 yield entry
             return
-        slot, stream = targets[0]
+        slot, stream = self._streams.to_read(user, self._keys)[0]
         cursor = "0-0"
         if since is None:
             async with self._link.io() as r:

@@ -16,9 +16,10 @@ from server.sessions.contest import ContestRule
 from server.sessions.factory import Stores, memory_stores, redis_stores
 from server.sessions.policy import Policy
 from server.sessions.records import Account, SessionRecord
+from server.sessions.takeovers import TakeoverRequest
 from shared.messages import By
 from shared.reasons import EndReason
-from tests.conformance.helpers import LIFETIME, FakeClock, Login
+from tests.conformance.helpers import LIFETIME, START, FakeClock, Login
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import REDIS_TEST_URL
 
@@ -358,3 +359,17 @@ async def test_everyones_entries_read_in_pages_and_the_latest_last(
     latest = await stores.audit.read(None, None, 3)
     assert len(latest.entries) == 3
     assert latest.entries[-1].fields["jti"] in {f"{u}-2" for u in users}
+
+
+async def test_takeover_requests_are_audited_at_each_change(stores: Stores) -> None:
+    """Asking (policy ask) writes ``takeover`` pending; the first answer writes its state;
+    answers after it change nothing and write nothing."""
+    by = By(device_name="PC 2", ip="203.0.113.5", at=1.5)
+    request = TakeoverRequest("alice", "r1", "pc-2", by, ("jti-1",), START + 20)
+    assert await stores.takeovers.open(request) is None
+    assert await stores.takeovers.answer("alice", "r1", "jti-1", False)
+    await stores.takeovers.answer("alice", "r1", "jti-1", True)  # closed already
+    found = await entries(stores)
+    assert kinds(found) == [("takeover", "pending"), ("takeover", "denied")]
+    assert all(e.fields["request"] == "r1" for e in found)
+    assert found[0].fields["by"] == dict(by)
