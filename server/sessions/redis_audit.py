@@ -13,7 +13,8 @@ slot's few dozen accounts keep some history: on a cluster the audit holds up to
 about 16384 * 100 entries however small ``--audit-max`` is. A read of
 one account's events reads its slot's stream alone; a read of everyone's events
 asks every slot's stream for a few entries, one pipeline per node, and merges them
-by id (``<ms>-<seq>-<slot>``: ids of different streams can be equal).
+by id (``<ms>-<seq>-<slot>``: ids of different streams can be equal); one call per node
+does that (``audit_read.lua``, a read-only script allowed to cross slots of its node).
 
 Not guaranteed on a cluster: that ids of different nodes order events the way
 they happened (each node's clock stamps its own stream ids); ``at``, the writers'
@@ -23,12 +24,14 @@ clock, is the better time.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from typing import Any
 
 from redis.crc import key_slot
+from redis.exceptions import ResponseError
 from redis.typing import EncodableT
 
 from server.sessions.audit import (
@@ -42,6 +45,7 @@ from server.sessions.audit import (
 from server.sessions.keys import Keys
 from server.sessions.redis_conn import Call, Link
 
+log = logging.getLogger("loginguard.store")
 SLOTS = 16384
 SLOT_FLOOR = 100  # entries each slot's stream keeps at least, on a cluster
 _CHUNK = 500  # entries per XRANGE while scanning one stream
@@ -101,6 +105,9 @@ class RedisAudit(AuditLog):
         self._link = link
         self._keys = keys
         self._streams = streams
+        self._read_node = link.script(
+            "audit_read.lua", lib=False, flags="no-writes,allow-cross-slot-keys"
+        )
 
     def _id(self, raw_id: str, slot: int) -> str:
         return f"{raw_id}-{slot}" if self._streams.cluster else raw_id
@@ -154,13 +161,7 @@ class RedisAudit(AuditLog):
         forward = since is not None
         per = min(count, 8)
         start = _start(since) if forward else "+"
-        async with self._link.io() as r, r.pipeline(transaction=False) as pipe:
-            for _, stream in targets:
-                if forward:
-                    pipe.xrange(stream, start, "+", count=per)
-                else:
-                    pipe.xrevrange(stream, start, "-", count=per)
-            replies = [_batch(reply) for reply in await pipe.execute()]
+        replies = await self._fetch(targets, forward, start, per)
         found: list[tuple[tuple[int, int, int], AuditEntry]] = []
         bound: tuple[int, int, int] | None = None
         for (slot, _), batch in zip(targets, replies, strict=True):
@@ -178,6 +179,53 @@ class RedisAudit(AuditLog):
             return AuditPage(page[::-1], None)
         more = bound is not None or len(safe) > count
         return AuditPage(page, page[-1].id if more and page else None)
+
+    async def _fetch(
+        self, targets: list[tuple[int, str]], forward: bool, start: str, per: int
+    ) -> list[list[tuple[str, dict[str, str]]]]:
+        """Up to ``per`` entries of each target stream from ``start``: one script call
+        per node (``audit_read.lua``), or, when a slot is not where the client thinks
+        (a resharding), one XRANGE per stream, pipelined."""
+        command, end = ("XRANGE", "+") if forward else ("XREVRANGE", "-")
+        async with self._link.io() as r:
+            client = self._link.cluster_client
+            by_node: dict[str, tuple[Any, list[int]]] = {}
+            for i, (slot, _) in enumerate(targets):
+                node = client.nodes_manager.slots_cache[slot][0]
+                by_node.setdefault(node.name, (node, []))[1].append(i)
+            text = self._read_node.script
+            try:
+                answers = await asyncio.gather(
+                    *(
+                        r.execute_command(
+                            "EVAL",
+                            text,
+                            0,
+                            command,
+                            start,
+                            end,
+                            per,
+                            *(targets[i][1] for i in at),
+                            target_nodes=node,
+                        )
+                        for node, at in by_node.values()
+                    )
+                )
+            except ResponseError as exc:  # a slot moved: ask each stream's owner instead
+                log.info("event=audit_read_fallback error=%r", str(exc))
+                answers = None
+            replies: list[list[tuple[str, dict[str, str]]]] = [[] for _ in targets]
+            if answers is not None:
+                for (_, at), flat in zip(by_node.values(), answers, strict=True):
+                    for j in range(0, len(flat), 2):
+                        replies[at[int(flat[j]) - 1]] = _batch(
+                            [(i, _pairs(raw)) for i, raw in flat[j + 1]]
+                        )
+                return replies
+            async with r.pipeline(transaction=False) as pipe:
+                for _, stream in targets:
+                    pipe.execute_command(command, stream, start, end, "COUNT", per)
+                return [_batch(reply) for reply in await pipe.execute()]
 
     async def follow(
         self, user: str | None, since: str | float | None, *, poll: float = 1.0
@@ -223,6 +271,11 @@ class RedisAudit(AuditLog):
 def _batch(reply: Any) -> list[tuple[str, dict[str, str]]]:
     """XRANGE's reply, typed (the client decodes responses to str)."""
     return [(str(i), dict(raw or {})) for i, raw in reply or []]
+
+
+def _pairs(flat: Any) -> dict[str, str]:
+    """A Lua reply's field list (name, value, ...) as a dict."""
+    return {str(flat[k]): str(flat[k + 1]) for k in range(0, len(flat) - 1, 2)}
 
 
 def _after(since: str | float) -> Any:

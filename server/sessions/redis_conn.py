@@ -178,20 +178,22 @@ class Link:
 
     # -- scripts ------------------------------------------------------------------
 
-    def script(self, name: str, *, lib: bool = True) -> AsyncScript:
+    def script(self, name: str, *, lib: bool = True, flags: str = "") -> AsyncScript:
         """Register ``scripts/<name>``, with ``scripts/lib.lua`` prepended unless ``lib=False``.
 
         A ``#!lua`` first line declares the script flagged (Redis >= 7.0): Redis
         then refuses, on a cluster, a script that touches keys of more than one
         hash slot, declared or not (unflagged scripts are only held to keys of
         the same node), and refuses a writing script whole under OOM rather than
-        failing it halfway.
+        failing it halfway. ``flags`` (``no-writes,allow-cross-slot-keys``) relax that,
+        for a read of one node's keys only.
         """
         scripts = files("server.sessions") / "scripts"
         text = scripts.joinpath(name).read_text(encoding="utf-8")
         if lib:
             text = scripts.joinpath("lib.lua").read_text(encoding="utf-8") + text
-        return self.client.register_script("#!lua\n" + text)
+        shebang = f"#!lua flags={flags}\n" if flags else "#!lua\n"
+        return self.client.register_script(shebang + text)
 
     async def _load(self, client: Client, script: AsyncScript, keys: Sequence[str]) -> None:
         """SCRIPT LOAD on the node(s) holding ``keys`` only (see :func:`.load_script`)."""
