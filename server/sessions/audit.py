@@ -213,8 +213,13 @@ class MemoryAudit(AuditLog):
 
     async def read(self, user: str | None, since: str | float | None, count: int) -> AuditPage:
         if since is None:
-            found = [e for e in reversed(self._ring) if user is None or e.user == user]
-            return AuditPage(list(reversed(found[:count])), None)
+            found: list[AuditEntry] = []
+            for looked, entry in enumerate(reversed(self._ring), 1):
+                if user is None or entry.user == user:
+                    found.append(entry)
+                if len(found) == count or looked == SCAN_BUDGET:
+                    break
+            return AuditPage(found[::-1], None)
         after = _after(since)
         looked, out, last = 0, [], None
         for entry in self._ring:
