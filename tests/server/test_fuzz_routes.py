@@ -34,6 +34,7 @@ ROUTES = [
     ("DELETE", paths.SESSIONS),
     ("DELETE", paths.SESSION),
     ("GET", paths.ADMIN_SESSIONS),
+    ("GET", paths.ADMIN_AUDIT),
     ("DELETE", paths.ADMIN_USER_SESSIONS),
     ("DELETE", paths.ADMIN_USER_CONTEST),
     ("GET", paths.WS),
@@ -184,8 +185,9 @@ url_values = st.one_of(
     target_bytes.map(lambda b: b.replace(b"?", b"").replace(b"/", b"").replace(b"#", b"")),
     st.sampled_from([b"user1", b"user3", b"a%40b.c", b"0", b"0%3A18446744073709551616", b""]),
 )
+query_names = st.sampled_from([b"cursor", b"count", b"since", b"user", b"token", b"x"])
 queries = st.lists(
-    st.tuples(st.sampled_from([b"cursor", b"count", b"token", b"x"]) | url_values, url_values),
+    st.tuples(query_names | url_values, url_values),
     max_size=4,
 ).map(lambda pairs: b"&".join(k + b"=" + v for k, v in pairs))
 
