@@ -71,12 +71,20 @@ def _quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _fields(name: str, value: Any) -> list[str]:
+    """``name=value`` words; a ``by`` becomes ``by`` (the device) and ``by_ip``."""
+    if isinstance(value, dict) and "device_name" in value:
+        return [
+            f"{name}={_quoted(str(value['device_name']))}",
+            f"{name}_ip={_value(value.get('ip', ''))}",
+        ]
+    return [f"{name}={_value(value)}"]
+
+
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return _quoted(value)
-    if isinstance(value, dict):
-        if "device_name" in value:  # a "by": who ended the session
-            return f"{_quoted(str(value['device_name']))}@{_quoted(str(value.get('ip', '')))}"
+    if isinstance(value, dict | list):
         return _quoted(json.dumps(value, ensure_ascii=False))
     return str(value)
 
@@ -86,7 +94,7 @@ def human(entry: AuditEntry) -> str:
     when = datetime.fromtimestamp(entry.at).astimezone()
     stamp = when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d} "
     stamp += when.strftime("%Z") or when.strftime("%z")
-    fields = " ".join(f"{name}={_value(v)}" for name, v in entry.fields.items())
+    fields = " ".join(w for name, v in entry.fields.items() for w in _fields(name, v))
     return f"{stamp} {entry.event:<14} {_quoted(entry.user)} {fields}".rstrip()
 
 

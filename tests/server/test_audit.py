@@ -171,5 +171,5 @@ def test_text_lines_escape_what_users_typed() -> None:
     for raw in ("\x1b", "\u202e", "\n"):
         assert raw not in line
     assert 'device="PC\\u001b[31m\\"\\u202e"' in line
-    assert 'by="x\\u000ay"@"10.0.0.1"' in line
+    assert 'by="x\\u000ay" by_ip="10.0.0.1"' in line
     assert line.startswith("2023-11-1")  # local date, with the zone after the time
