@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -161,6 +160,10 @@ def run(argv: Sequence[str]) -> int:
         except ValueError as exc:
             print(f"audit: --since {a.since!r}: {exc}", file=sys.stderr)
             return 2
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         return asyncio.run(_tail(a, since))
-    return 0  # Ctrl-C while following: a clean stop
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C while following: a clean stop
+    except BrokenPipeError:  # `audit tail -f | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis import exceptions as rx
+from redis.crc import key_slot
 
 from server.sessions.factory import Stores, redis_stores
 from server.sessions.keys import Keys
@@ -269,3 +271,32 @@ async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere
         assert await store.sessions.watch() is False
     finally:
         await store.close()
+
+
+async def test_everyones_audit_is_read_when_a_slot_moved_under_the_client(
+    redis_cluster: RedisCluster,
+    cluster_prefix: str,
+    cluster_store: Stores,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When the client's slot map is stale (a resharding), the one-script-per-node read
+    fails and the reader falls back to one XRANGE per stream: every entry still comes."""
+    users = [redis_cluster.user_on(cluster_prefix, port) for port in redis_cluster.ports]
+    for user in users:
+        await _login(cluster_store, _record(clock, user, f"{user}-a"))
+    before = await cluster_store.audit.read(None, None, 100)
+    assert sorted(e.user for e in before.entries) == sorted(users)
+    client = cluster_store.sessions._link.cluster_client  # type: ignore[attr-defined]
+    slot = key_slot(Keys(cluster_prefix).index(users[0]).encode())
+    cache = client.nodes_manager.slots_cache
+    right = cache[slot]
+    wrong = next(n for n in client.get_primaries() if n.name != right[0].name)
+    cache[slot] = [wrong]
+    try:
+        with caplog.at_level(logging.INFO, logger="loginguard.store"):
+            after = await cluster_store.audit.read(None, None, 100)
+    finally:
+        cache[slot] = right
+    assert "event=audit_read_fallback" in caplog.text
+    assert [e.id for e in after.entries] == [e.id for e in before.entries]
