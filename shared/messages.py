@@ -31,6 +31,8 @@ class MessageType(StrEnum):
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - a name, not a secret
     SESSIONS = "sessions"  # the account's live sessions changed: the whole list, again
     CONTESTED = "contested"  # the ping-pong guard holds displacing logins back; not an ending
+    TAKEOVER_REQUEST = "takeover_request"  # under ask: another PC wants the account; answer it
+    TAKEOVER_CLOSED = "takeover_closed"  # that request is settled: the prompt goes
 
 
 class By(TypedDict):

@@ -8,7 +8,10 @@ PC never signs back in by itself; no dialog is run with ``exec()``;
 1000 and only then resolves :attr:`Controller.closed`. Every ending deletes a
 remembered session from the keychain; a sign-out the server did not get is
 kept and sent later (:mod:`desktop_app.ui.outbox`). No other PC's session is
-ended without a "yes" in its confirmation box, and one End at a time.
+ended without a "yes" in its confirmation box, and one End at a time. Under
+the ``ask`` policy another PC's request is put to the person in a prompt that
+does not block (:mod:`desktop_app.ui.takeover_prompt`) and goes with the
+session; this PC's own sign-in shows the wait for the other PC's answer.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
-from desktop_app.api import ApiError, Device, NoSuchSession, SessionEnded
+from desktop_app.api import ApiError, Device, NoSuchSession, SessionEnded, TakeoverGone
 from desktop_app.backoff import Backoff
 from desktop_app.client import Client
 from desktop_app.i18n import Translations, system_language
@@ -38,12 +41,14 @@ from desktop_app.session import (
     log_line,
 )
 from desktop_app.settings import Settings
+from desktop_app.takeover import TakeoverClosed, TakeoverRequest
 from desktop_app.ui.bridge import ListSignals, SessionSignals
 from desktop_app.ui.dialogs import EndQuestion, TakeoverQuestion, open_ending
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.network import NetworkWatch
 from desktop_app.ui.outbox import Outbox
+from desktop_app.ui.takeover_prompt import TakeoverPrompt, answer_failed_message, gone_message
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.wording import (
     already_ended,
@@ -99,7 +104,13 @@ class Controller(QObject):
         self.machine.subscribe(_log_transition)
         name = options.device_name or settings.device_name
         device = Device(settings.device_id, name)
-        self.client = Client(self.machine, device, backoff=backoff, on_contested=self._contested)
+        self.client = Client(
+            self.machine,
+            device,
+            backoff=backoff,
+            on_contested=self._contested,
+            on_takeover=self._takeover_news,
+        )
         self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
         self.listed = ListSignals(self.client.sessions)
@@ -109,6 +120,7 @@ class Controller(QObject):
         self.translations.use(language)
         self.login = LoginWindow()
         self.main = MainWindow()
+        self.prompt = TakeoverPrompt(self.main)
         self.tray = Tray() if tray_available() else None
         self.network = NetworkWatch(load=watch_network)
         self.outbox = Outbox(self.client, self.keeper, self.login, self._spawn)
@@ -135,6 +147,7 @@ class Controller(QObject):
         self.main.sessions.reload_requested.connect(self.refresh_sessions)
         self.main.sessions.end_requested.connect(self.end_session)
         self.main.sessions.end_others_requested.connect(self.end_other_sessions)
+        self.prompt.answered.connect(self.answer_takeover)
         self.listed.changed.connect(self.main.sessions.show_sessions)
         self.network.back_online.connect(self.retry_now)
         if self.tray is not None:
@@ -236,6 +249,47 @@ class Controller(QObject):
     def _contested(self, wait: float) -> None:
         """The server says PCs keep taking this account from each other: say so here."""
         self.main.show_notice(lambda: contested_message(wait))
+
+    def _takeover_news(self, news: TakeoverRequest | TakeoverClosed) -> None:
+        """The socket says another PC asks for this account, or that its request is settled."""
+        if isinstance(news, TakeoverClosed):
+            self.prompt.close_request(news.id)
+        elif self.machine.snapshot.active and self._quitting is None:
+            self.prompt.ask(news)
+            if self.tray is not None:
+                self.tray.takeover_requested()
+
+    def answer_takeover(self, request_id: str, allow: bool) -> None:
+        """Allow or Deny in the prompt: send the answer (the prompt waits for it)."""
+        self._spawn(self._answer(request_id, allow))
+
+    async def _answer(self, request_id: str, allow: bool) -> None:
+        asked = self.prompt.request
+        device = asked.by["device_name"] if asked is not None else ""
+
+        def still_asked() -> bool:
+            request = self.prompt.request
+            return request is not None and request.id == request_id
+
+        try:
+            await self.client.answer_takeover(request_id, allow)
+        except SessionEnded:
+            self.prompt.dismiss()  # the ending dialog says why
+            return
+        except TakeoverGone as exc:
+            if still_asked():
+                self.prompt.dismiss()
+            outcome = exc.outcome
+            self.main.show_notice(lambda: gone_message(device, outcome))
+            return
+        except ApiError as exc:
+            failure = LoginFailure(exc.kind, status=exc.status)
+            server = self.machine.snapshot.server or ""
+            if still_asked():
+                self.prompt.answer_failed(lambda: answer_failed_message(failure, server))
+            return
+        if still_asked():  # allowed: `displaced` follows; denied: this PC goes on
+            self.prompt.dismiss()
 
     def _tell_keychain(self, *, reading: bool) -> None:
         """Once per run: the keychain would not keep (or give back) the session."""
@@ -369,6 +423,7 @@ class Controller(QObject):
         if s.state is State.LOGGING_IN and s.session is None:
             self._close_ending()
             self.login.set_busy(True)
+            self.login.show_waiting(s.approval_in)
         elif s.active:  # admitted, connected, reconnecting or resumed: the main window's turn
             self.login.password.clear()
             old = transition.old
@@ -399,6 +454,7 @@ class Controller(QObject):
     def _show_login(self) -> None:
         if self.end_question is not None:
             self.end_question.cancel()  # nothing left to end from here
+        self.prompt.dismiss()  # no session left to hand over
         self.main.hide()
         self.main.sessions.clear()
         self.main.show_notice(None)
@@ -467,6 +523,7 @@ class Controller(QObject):
         if pending is not None:
             self.outbox.put(pending, send=False)  # the next start sends it
         self._close_ending()
+        self.prompt.dismiss()
         self.main.hide()
         self.login.hide()
         if self.tray is not None:
