@@ -26,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
-from desktop_app.api import ApiError, Device, NoSuchSession, SessionEnded, TakeoverGone
+from desktop_app.api import ApiError, Device, NoSuchSession, SessionEnded
 from desktop_app.backoff import Backoff
 from desktop_app.client import Client
 from desktop_app.i18n import Translations, system_language
@@ -41,14 +41,14 @@ from desktop_app.session import (
     log_line,
 )
 from desktop_app.settings import Settings
-from desktop_app.takeover import TakeoverClosed, TakeoverRequest
+from desktop_app.ui.asking import Asking
 from desktop_app.ui.bridge import ListSignals, SessionSignals
 from desktop_app.ui.dialogs import EndQuestion, TakeoverQuestion, open_ending
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.network import NetworkWatch
 from desktop_app.ui.outbox import Outbox
-from desktop_app.ui.takeover_prompt import TakeoverPrompt, answer_failed_message, gone_message
+from desktop_app.ui.takeover_prompt import TakeoverPrompt
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.wording import (
     already_ended,
@@ -109,7 +109,7 @@ class Controller(QObject):
             device,
             backoff=backoff,
             on_contested=self._contested,
-            on_takeover=self._takeover_news,
+            on_takeover=lambda news: self.asking.news(news),
         )
         self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
@@ -124,6 +124,9 @@ class Controller(QObject):
         self.tray = Tray() if tray_available() else None
         self.network = NetworkWatch(load=watch_network)
         self.outbox = Outbox(self.client, self.keeper, self.login, self._spawn)
+        self.asking = Asking(
+            self.client, self.prompt, self.main, self.tray, self._spawn, self._may_ask
+        )
         self.ending_box: QMessageBox | None = None
         self._ending_state: State | None = None
         self.question: TakeoverQuestion | None = None
@@ -147,7 +150,6 @@ class Controller(QObject):
         self.main.sessions.reload_requested.connect(self.refresh_sessions)
         self.main.sessions.end_requested.connect(self.end_session)
         self.main.sessions.end_others_requested.connect(self.end_other_sessions)
-        self.prompt.answered.connect(self.answer_takeover)
         self.listed.changed.connect(self.main.sessions.show_sessions)
         self.network.back_online.connect(self.retry_now)
         if self.tray is not None:
@@ -246,50 +248,17 @@ class Controller(QObject):
             self.login.stay.setChecked(False)
             self._tell_keychain(reading=False)
 
+    def _may_ask(self) -> bool:
+        """Whether another PC's takeover request may be put to the person now."""
+        return self.machine.snapshot.active and self._quitting is None
+
     def _contested(self, wait: float) -> None:
         """The server says PCs keep taking this account from each other: say so here."""
         self.main.show_notice(lambda: contested_message(wait))
 
-    def _takeover_news(self, news: TakeoverRequest | TakeoverClosed) -> None:
-        """The socket says another PC asks for this account, or that its request is settled."""
-        if isinstance(news, TakeoverClosed):
-            self.prompt.close_request(news.id)
-        elif self.machine.snapshot.active and self._quitting is None:
-            self.prompt.ask(news)
-            if self.tray is not None:
-                self.tray.takeover_requested()
-
     def answer_takeover(self, request_id: str, allow: bool) -> None:
-        """Allow or Deny in the prompt: send the answer (the prompt waits for it)."""
-        self._spawn(self._answer(request_id, allow))
-
-    async def _answer(self, request_id: str, allow: bool) -> None:
-        asked = self.prompt.request
-        device = asked.by["device_name"] if asked is not None else ""
-
-        def still_asked() -> bool:
-            request = self.prompt.request
-            return request is not None and request.id == request_id
-
-        try:
-            await self.client.answer_takeover(request_id, allow)
-        except SessionEnded:
-            self.prompt.dismiss()  # the ending dialog says why
-            return
-        except TakeoverGone as exc:
-            if still_asked():
-                self.prompt.dismiss()
-            outcome = exc.outcome
-            self.main.show_notice(lambda: gone_message(device, outcome))
-            return
-        except ApiError as exc:
-            failure = LoginFailure(exc.kind, status=exc.status)
-            server = self.machine.snapshot.server or ""
-            if still_asked():
-                self.prompt.answer_failed(lambda: answer_failed_message(failure, server))
-            return
-        if still_asked():  # allowed: `displaced` follows; denied: this PC goes on
-            self.prompt.dismiss()
+        """Allow or Deny for the takeover request ``request_id`` (the prompt's buttons)."""
+        self.asking.answer(request_id, allow)
 
     def _tell_keychain(self, *, reading: bool) -> None:
         """Once per run: the keychain would not keep (or give back) the session."""
