@@ -23,6 +23,9 @@ from desktop_app.ui.outbox import Spawn
 from desktop_app.ui.takeover_prompt import TakeoverPrompt, answer_failed_message, gone_message
 from desktop_app.ui.tray import Tray
 
+REMEMBERED = 8
+"""Requests whose asker's name is kept for a late answer's sentence."""
+
 
 class Asking:
     def __init__(
@@ -40,6 +43,9 @@ class Asking:
         self.tray = tray
         self._spawn = spawn
         self._may_ask = may_ask  # False once the session is over, or the app quits
+        # Who asked, by request id, for the few latest: an answer may be settled after
+        # its request left the prompt, and is then told by the asking PC's name.
+        self._askers: dict[str, str] = {}
         prompt.answered.connect(self.answer)
 
     def news(self, news: TakeoverRequest | TakeoverClosed) -> None:
@@ -47,6 +53,9 @@ class Asking:
         if isinstance(news, TakeoverClosed):
             self.prompt.close_request(news.id)
         elif self._may_ask():
+            self._askers[news.id] = news.by["device_name"]
+            while len(self._askers) > REMEMBERED:
+                del self._askers[next(iter(self._askers))]
             self.prompt.ask(news)
             if self.tray is not None:
                 self.tray.takeover_requested()
@@ -60,8 +69,7 @@ class Asking:
         return request is not None and request.id == request_id
 
     async def _answer(self, request_id: str, allow: bool) -> None:
-        asked = self.prompt.request
-        device = asked.by["device_name"] if asked is not None else ""
+        device = self._askers.get(request_id, "?")
         try:
             await self.client.answer_takeover(request_id, allow)
         except SessionEnded:
