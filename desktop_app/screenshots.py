@@ -252,7 +252,7 @@ async def _ask(language: str) -> tuple[QPixmap, QPixmap]:
     async with demo_server("--policy", "ask") as (url, _stop):
         with tempfile.TemporaryDirectory(prefix="loginguard-shots-") as tmp:
             pc1, pc2 = _app("PC-1", url, language, tmp), _app("PC-2", url, language, tmp)
-            pc1.main.resize(640, 360)
+            pc1.main.resize(640, 440)  # the prompt, centred, leaves the connection line visible
             pc2.login.resize(460, pc2.login.sizeHint().height())
             pc1.submit()
             await _until(lambda: pc1.machine.state is State.CONNECTED, "PC-1 signed in")

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.session import LoginFailure
@@ -61,6 +62,11 @@ class TakeoverPrompt(QDialog):
         self.setModal(False)
         self.setMinimumWidth(440)
         self.asked = Asked()
+        self.heading = named("takeoverHeading", plain.label())  # title bars may not show
+        font = QFont(self.heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.heading.setFont(font)
         self.text = named("takeoverText", plain.label())
         self.text.setWordWrap(True)
         self.countdown = named("takeoverCountdown", plain.label())
@@ -82,6 +88,7 @@ class TakeoverPrompt(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(10)
+        layout.addWidget(self.heading)
         layout.addWidget(self.text)
         layout.addWidget(self.countdown)
         layout.addWidget(self.error)
@@ -167,6 +174,7 @@ class TakeoverPrompt(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(translate("Takeover", "Sign-in request"))
+        self.heading.setText(self.windowTitle())
         self.allow.setText(translate("Takeover", "Allow"))
         self.deny.setText(translate("Takeover", "Deny"))
         self._render()
