@@ -13,6 +13,8 @@ from shared.policies import Policy
 
 __all__ = ["Decision", "Policy", "decide"]
 
+_ASKING = (Policy.CONFIRM, Policy.ASK)  # refuse like reject unless the login has takeover
+
 
 class _Held(Protocol):
     @property
@@ -45,7 +47,8 @@ def decide(
     always replaced and never counts as a conflict. Of the rest, the oldest
     (by ``created_at``, then JTI for a stable order) are evicted until the new
     session fits within ``max_sessions``. Under ``reject`` (and ``confirm``
-    without takeover) only ``absent`` sessions - no socket for longer than the
+    and ``ask`` without takeover: for ``ask`` the service sets it once the asked PC
+    allowed, or did not answer) only ``absent`` sessions - no socket for longer than the
     presence grace: a crashed or switched-off PC - may be evicted; when they do
     not make room, the login is refused and nothing changes.
     """
@@ -56,7 +59,7 @@ def decide(
     excess = len(others) + 1 - max_sessions
     if excess <= 0:
         return Decision(True, tuple(same), ())
-    if policy is Policy.REJECT or (policy is Policy.CONFIRM and not takeover):
+    if policy is Policy.REJECT or (policy in _ASKING and not takeover):
         gone = [s.jti for s in others if s.jti in absent]
         if excess <= len(gone):
             return Decision(True, tuple(same) + tuple(gone[:excess]), (), displaces=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.messages import By, Session
+from shared.messages import By, Session, TakeoverOutcome
 from shared.reasons import EndReason
 
 Clock = Callable[[], float]
@@ -81,7 +81,21 @@ class ContestEvent:
     retry_after: int
 
 
-StoreEvent = SessionEvent | ContestEvent
+@dataclass(frozen=True, slots=True)
+class TakeoverEvent:
+    """Published when a takeover request (policy ``ask``, :mod:`.takeovers`) opens -
+    ``state`` pending, with the waiting PC as ``by`` and ``timeout`` whole seconds to
+    answer - and when it closes, with how. ``targets``: the asked sessions' JTIs."""
+
+    user: str
+    id: str
+    state: TakeoverOutcome
+    targets: tuple[str, ...]
+    by: By | None = None
+    timeout: int = 0
+
+
+StoreEvent = SessionEvent | ContestEvent | TakeoverEvent
 """What the event bus delivers."""
 
 
