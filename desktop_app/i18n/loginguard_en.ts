@@ -213,8 +213,8 @@
         <translation>The other PC did not answer in time, so it stays signed in. Try again, or sign out there first.</translation>
     </message>
     <message>
-        <source>A newer sign-in request for this account took this one&apos;s place.</source>
-        <translation>A newer sign-in request for this account took this one&apos;s place.</translation>
+        <source>A newer sign-in from this PC took this one&apos;s place.</source>
+        <translation>A newer sign-in from this PC took this one&apos;s place.</translation>
     </message>
     <message>
         <source>Another PC is already asking to sign in with this account. Try again shortly.</source>

@@ -213,8 +213,8 @@
         <translation>다른 PC가 제시간에 응답하지 않아 그 PC가 로그인 상태로 남습니다. 다시 시도하거나 그 PC에서 먼저 로그아웃하세요.</translation>
     </message>
     <message>
-        <source>A newer sign-in request for this account took this one&apos;s place.</source>
-        <translation>이 계정에 대한 더 새로운 로그인 요청이 이 요청을 대신했습니다.</translation>
+        <source>A newer sign-in from this PC took this one&apos;s place.</source>
+        <translation>이 PC에서 새로 시작한 로그인이 이 로그인을 대신했습니다.</translation>
     </message>
     <message>
         <source>Another PC is already asking to sign in with this account. Try again shortly.</source>

@@ -215,9 +215,7 @@ def _ask_message(failure: LoginFailure) -> str:
             "Try again, or sign out there first.",
         )
     if kind is FailureKind.TAKEOVER_SUPERSEDED:
-        return translate(
-            "Messages", "A newer sign-in request for this account took this one's place."
-        )
+        return translate("Messages", "A newer sign-in from this PC took this one's place.")
     if kind is FailureKind.TAKEOVER_PENDING:
         wait = failure.retry_after
         if wait is None:

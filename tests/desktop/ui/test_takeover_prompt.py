@@ -182,7 +182,7 @@ def test_the_login_window_counts_down_the_wait_and_stops_when_not_busy(qtbot: Qt
         ),
         (
             LoginFailure(FailureKind.TAKEOVER_SUPERSEDED),
-            "A newer sign-in request for this account took this one's place.",
+            "A newer sign-in from this PC took this one's place.",
         ),
         (
             LoginFailure(FailureKind.TAKEOVER_PENDING, retry_after=12.2),
