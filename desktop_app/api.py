@@ -33,7 +33,7 @@ from desktop_app.wire import (
 )
 from shared import paths
 from shared.errors import ErrorCode
-from shared.messages import Session
+from shared.messages import Session, TakeoverOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,9 +254,9 @@ async def login(
 _INPUT_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.VALIDATION_FAILED)
 #: 409 ``takeover_denied``'s ``outcome`` → why, for the person; any other outcome reads "denied".
 _DENIALS = {
-    "denied": FailureKind.TAKEOVER_DENIED,
-    "timed_out": FailureKind.TAKEOVER_TIMED_OUT,
-    "superseded": FailureKind.TAKEOVER_SUPERSEDED,
+    TakeoverOutcome.DENIED.value: FailureKind.TAKEOVER_DENIED,
+    TakeoverOutcome.TIMED_OUT.value: FailureKind.TAKEOVER_TIMED_OUT,
+    TakeoverOutcome.SUPERSEDED.value: FailureKind.TAKEOVER_SUPERSEDED,
 }
 
 
@@ -351,7 +351,9 @@ async def answer_takeover(
             raise TakeoverGone(outcome if isinstance(outcome, str) else None) from None
         raise
     outcome = body.get("outcome")
-    return outcome if isinstance(outcome, str) else ("allowed" if allow else "denied")
+    if isinstance(outcome, str):
+        return outcome
+    return (TakeoverOutcome.ALLOWED if allow else TakeoverOutcome.DENIED).value
 
 
 async def login_policy(http: httpx.AsyncClient, ep: Endpoints, within: float) -> LoginPolicy | None:

@@ -41,7 +41,7 @@ class TakeoverClosed:
     """``{"type": "takeover_closed", "id", "outcome"}``: that request is settled."""
 
     id: str
-    outcome: str  # allowed, denied, timed_out, cancelled, superseded, gone (or a newer word)
+    outcome: str  # a shared.messages.TakeoverOutcome value, or a newer word this app ignores
 
 
 def takeover_request_from_message(message: Mapping[str, object]) -> TakeoverRequest | None:

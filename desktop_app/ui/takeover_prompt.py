@@ -25,15 +25,16 @@ from desktop_app.session import LoginFailure
 from desktop_app.takeover import Asked, TakeoverRequest
 from desktop_app.ui import named, plain
 from desktop_app.ui.wording import failure_message, fill, translate
+from shared.messages import TakeoverOutcome
 
 
 def gone_message(device: str, outcome: str | None) -> str:
     """Said when an answer arrived after the request from ``device`` was settled."""
-    if outcome == "timed_out":
+    if outcome == TakeoverOutcome.TIMED_OUT:
         return fill(
             translate("Takeover", "The sign-in request from %1 had already timed out."), device
         )
-    if outcome == "cancelled":
+    if outcome == TakeoverOutcome.CANCELLED:
         return fill(translate("Takeover", "%1 had already cancelled its sign-in."), device)
     return fill(
         translate(
