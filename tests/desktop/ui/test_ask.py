@@ -232,3 +232,27 @@ async def test_with_no_live_socket_the_login_is_admitted_without_an_answer(
         await pc2.until(State.CONNECTED, wait=10)
         assert time.monotonic() - started < 8
         assert pc2.states.states == [State.LOGGED_OUT, State.LOGGING_IN, State.CONNECTED]
+
+
+async def test_a_pc_hidden_in_the_tray_is_asked_too(
+    apps: Apps, start_server: Callable[..., ServerProcess]
+) -> None:
+    """PC-1's window closed to the tray (stay signed in): the prompt still shows, by itself,
+    with the tray's notification, and Deny works from it."""
+    server = start_server("--demo", "--policy", "ask")
+    async with apps() as launch:
+        pc1, pc2 = launch("PC-1", tray=True), launch("PC-2")
+        shown = notifications(pc1)
+        pc1.click(pc1.c.login.stay)
+        await pc1.connected(server.url)
+        pc1.c.main.close()
+        await eventually(lambda: not pc1.c.main.isVisible(), 2, "PC-1 in the tray")
+        await pc2.sign_in(server.url)
+        prompt = await asked(pc1)
+        assert not pc1.c.main.isVisible()
+        assert [title for title, _ in shown][-1] == "Sign-in request"
+        pc1.click(prompt.deny)
+        await eventually(lambda: pc2.c.login.message.text().startswith("The other PC declined"),
+                         5, "PC-2's refusal")  # fmt: skip
+        assert not prompt.isVisible()
+        assert pc1.state is State.CONNECTED
