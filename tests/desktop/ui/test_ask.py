@@ -15,6 +15,7 @@ import pytest
 from desktop_app.session import State
 from desktop_app.ui.takeover_prompt import TakeoverPrompt
 from tests.desktop.helpers import api_login, eventually
+from tests.desktop.proxy import Proxy
 from tests.desktop.ui.conftest import App, Apps
 from tests.desktop.ui.test_tray import notifications
 from tests.support.server import REDIS_TEST_URL, ServerProcess
@@ -256,3 +257,35 @@ async def test_a_pc_hidden_in_the_tray_is_asked_too(
                          5, "PC-2's refusal")  # fmt: skip
         assert not prompt.isVisible()
         assert pc1.state is State.CONNECTED
+
+
+async def test_an_answer_that_cannot_reach_the_server_is_said_and_can_be_sent_again(
+    apps: Apps, start_server: Callable[..., ServerProcess]
+) -> None:
+    """PC-1's network drops while it is asked: Allow says in the prompt that the answer did
+    not reach the server and the buttons work again; back online, Allow goes through."""
+    server = start_server("--demo", "--policy", "ask")
+    proxy = await Proxy(server.port).start()
+    try:
+        async with apps() as launch:
+            pc1, pc2 = launch("PC-1"), launch("PC-2")
+            await pc1.connected(proxy.url)
+            await pc2.sign_in(server.url)
+            prompt = await asked(pc1)
+            await proxy.cut()
+            await pc1.until(State.RECONNECTING)
+            pc1.click(prompt.allow)
+            await eventually(prompt.error.isVisible, 5, "the prompt's error line")
+            assert prompt.error.text() == (
+                "Your answer did not reach the server. "
+                f"Cannot reach the server at {proxy.url}. Check the address and your network."
+            )
+            assert prompt.isVisible()
+            assert prompt.allow.isEnabled()
+            await proxy.restore()
+            pc1.click(prompt.allow)
+            await pc2.until(State.CONNECTED, wait=5)
+            await eventually(pc1.ending_text, 5, "PC-1's displaced dialog")
+            assert not prompt.isVisible()
+    finally:
+        await proxy.close()
