@@ -50,7 +50,7 @@ async def bounded(
         if done:
             return task.result()
         limit = usual
-        policy = await _beside(task, learn)
+        policy = await _beside(task, learn, until=started + usual)
         if policy is not None and policy[0] == Policy.ASK and not task.done():
             ask_timeout = policy[1]
             limit = max(usual, ask_timeout + ASK_MARGIN)
@@ -67,11 +67,15 @@ async def bounded(
                 await task
 
 
-async def _beside(task: asyncio.Future[Any], learn: Learn) -> tuple[str, float] | None:
-    """``learn()``, unless ``task`` finishes first (then None and the fetch is dropped)."""
+async def _beside(
+    task: asyncio.Future[Any], learn: Learn, *, until: float
+) -> tuple[str, float] | None:
+    """``learn()``, unless ``task`` finishes first or the loop's clock reaches ``until``
+    (then None, and the fetch is dropped)."""
     fetch = asyncio.ensure_future(learn())
+    left = max(0.0, until - asyncio.get_running_loop().time())
     try:
-        await asyncio.wait({task, fetch}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, fetch}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
         return fetch.result() if fetch.done() and not task.done() else None
     finally:
         if not fetch.done():

@@ -112,3 +112,19 @@ async def test_cancelling_the_wait_cancels_the_request() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert slow.cancelled
+
+
+async def test_a_policy_fetch_that_hangs_does_not_stretch_the_usual_limit() -> None:
+    """Request and policy fetch both hang (a server that accepts and never answers): given up
+    at the usual limit, not when the fetch would time out."""
+
+    async def hanging() -> tuple[str, float] | None:
+        await asyncio.sleep(10)
+        return ("ask", 20.0)
+
+    slow = Slow(10)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await bounded(slow.run(), hanging, lambda _: None, usual=0.5)
+    assert 0.45 < time.monotonic() - started < 1.0
+    assert slow.cancelled
