@@ -42,8 +42,11 @@ class MemoryTakeovers(Takeovers):
         self._publish(request)
         return request
 
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | None:
+    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
         current = self._latest(request.user)
+        if current is not None and current.device_id == request.device_id:
+            if current.state is TakeoverOutcome.DENIED:
+                return TakeoverOutcome.DENIED
         if current is not None and current.state is PENDING and current.deadline > self.clock():
             if current.device_id != request.device_id:
                 return current

@@ -38,7 +38,7 @@ class RedisTakeovers(Takeovers):
         call_args: list[EncodableT] = [op, k.channel, user, self.clock(), *args]
         return await self._link.run(self._ask, ([k.ask(user)], call_args))
 
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | None:
+    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
         reply = await self._call(
             request.user,
             "open",
@@ -51,6 +51,8 @@ class RedisTakeovers(Takeovers):
         )
         if reply[0] == "opened":
             return None
+        if reply[0] == "denied":
+            return TakeoverOutcome.DENIED
         request_id, device_id, by, targets, deadline = reply[1:6]
         return _request(request.user, request_id, device_id, by, targets, deadline, "pending", "0")
 

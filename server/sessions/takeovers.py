@@ -51,13 +51,15 @@ class Takeovers(ABC):
         self.clock = clock
 
     @abstractmethod
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | None:
+    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
         """Make ``request`` the account's pending request and publish it (state pending).
 
         None when opened. An account has one pending request at a time: while one of
         another device is pending (before its deadline) nothing changes and that one
         is returned; a pending one of the same device is closed as ``superseded``
-        (and published) first.
+        (and published) first. While the account's latest request is one of the same
+        device that was denied (kept until ``KEEP_AFTER`` past its deadline), nothing
+        changes and ``denied`` is returned: a declined PC cannot ask again at once.
         """
 
     @abstractmethod

@@ -118,6 +118,11 @@ async def test_denied_takeover_keeps_pc1(server: ServerProcess) -> None:
     late = await _answer(server, pc1, request_id, {"allow": True})
     assert late.status_code == 409
     assert late.json() == {"error": "takeover_closed", "outcome": "denied"}
+    # Declined, PC-2 is not let to ask again at once: refused without a new prompt.
+    again = await _login(server, "PC-2")
+    assert again.json() == {"error": "takeover_denied", "outcome": "denied"}
+    with pytest.raises(TimeoutError):
+        await _message(sock, "takeover_request", wait=1)
     await sock.conn.close()
 
 
