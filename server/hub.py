@@ -133,6 +133,7 @@ class Hub:
         if old is None:
             self._count += 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             self._lists.add(user, jti)
         elif old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
@@ -146,6 +147,7 @@ class Hub:
             self._lists.remove(entry[0], jti)
             self._count -= 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             if not self._count and self._drained is not None:
                 self._drained.set()
 
@@ -204,6 +206,9 @@ class Hub:
                 del self._ended[next(iter(self._ended))]
         entry = self._slot(jti).get(jti)
         if entry is not None:
+            if event.by is not None:  # when it ended, by the clock of the node that ended it
+                pushed = self._metrics.push_seconds.labels(event.reason.value)
+                pushed.observe(max(0.0, time.time() - event.by["at"]))
             self._spawn(send_ending(entry[1], event.reason, event.by, self._aborted))
 
     def _on_takeover(self, event: TakeoverEvent) -> None:
@@ -281,6 +286,7 @@ class Hub:
         elif self._store_down and not down:
             log.info("event=recheck_resumed")
         self._store_down = down
+        self._metrics.store_reachable.set(0 if down else 1)
 
     async def _every(self, period: float, job: Callable[[], Awaitable[None]]) -> None:
         while True:
@@ -289,6 +295,8 @@ class Hub:
                 await job()
             except StoreUnavailable:
                 self._note_store(down=True)
+            else:
+                self._note_store(down=False)
 
     async def _housekeep(self) -> None:
         try:
