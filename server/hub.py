@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
@@ -222,6 +223,24 @@ class Hub:
             else:
                 closed = {"type": MessageType.TAKEOVER_CLOSED.value, "id": event.id}
                 self._spawn(_send(ws, {**closed, "outcome": event.state.value}))
+
+    async def show_pending(self, user: str, jti: str, ws: Websocket) -> None:
+        """Policy ask: a socket (re)connecting while its session is being asked is shown
+        the request too (one store read per connect, under ask only)."""
+        if self._settings.policy is not Policy.ASK:
+            return
+        try:
+            request = await self._takeovers.get(user)
+        except StoreUnavailable:
+            return
+        if request is None or request.state is not TakeoverOutcome.PENDING:
+            return
+        left = request.deadline - self._takeovers.clock()
+        if jti in request.targets and left > 0:
+            event = TakeoverEvent(
+                user, request.id, request.state, request.targets, request.by, math.ceil(left)
+            )
+            await self._ask(event, ws)
 
     async def _ask(self, event: TakeoverEvent, ws: Websocket) -> None:
         # Marked shown first: a request closed meanwhile (or unseen for too long, then
