@@ -175,12 +175,21 @@ async def test_scripts_refuse_keys_of_another_slot(
     link = Link(redis_cluster.url, max_connections=4, timeout=timeout(2))
     try:
         script = link.script("check.lua")
+        streams = Streams(keys, cluster=True, audit_max=100)
         # check.lua finds "s:a" in the index of KEYS[1], then reads "<ARGV[1]>s:a": bob's.
-        stray = ([keys.index(alice)], [keys.of_user(bob), "a", clock(), "", 0, "ch", alice, 0])
+        stray = streams.call(
+            [keys.index(alice)], [keys.of_user(bob), "a", clock(), "", 0, "ch", alice, 0]
+        )
         with pytest.raises(rx.ResponseError, match="same slot"):
             await link.run(script, stray)
-        own = ([keys.index(alice)], [keys.of_user(alice), "a", clock(), "", 0, "ch", alice, 0])
+        own = streams.call(
+            [keys.index(alice)], [keys.of_user(alice), "a", clock(), "", 0, "ch", alice, 0]
+        )
         assert (await link.run(script, own))[0] == "s"
+        # A call without the audit stream last is refused before it changes anything.
+        bare = ([keys.index(alice)], [keys.of_user(alice), "a", clock(), "", 0, "ch", alice, 0])
+        with pytest.raises(rx.ResponseError, match="the last key must be the audit stream"):
+            await link.run(script, bare)
     finally:
         await link.close()
 

@@ -20,6 +20,11 @@ local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at'}
 -- cluster: redis_audit.Streams) and the stream's approximate MAXLEN as its LAST
 -- argument, so every change and its audit entry are one atomic step.
 local AUDIT_STREAM, AUDIT_MAX = KEYS[#KEYS], ARGV[#ARGV]
+-- A call that breaks the convention fails here, before it changes anything, rather than
+-- at its first audit, after a write.
+if not (AUDIT_STREAM and string.find(AUDIT_STREAM, ':audit', 1, true) and tonumber(AUDIT_MAX)) then
+  return redis.error_reply('lib.lua: the last key must be the audit stream, the last argument its MAXLEN')
+end
 
 -- Append one audit entry: at (the caller's clock), event, then name/value pairs, of
 -- which a value that is nil, "" or the JSON literal "null" is left out.
