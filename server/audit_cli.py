@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 import unicodedata
@@ -127,7 +129,14 @@ async def _tail(a: argparse.Namespace, since: str | float | None) -> int:
         if not a.follow:
             return 0
         cursor: str | float | None = entries[-1].id if entries else last
-        async for entry in audit.follow(a.user, cursor):
+        # Ctrl-C (or a stop signal) ends the loop at its next turn, within a second,
+        # rather than by cancelling a blocked read.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C interrupts
+                loop.add_signal_handler(signum, stop.set)
+        async for entry in audit.follow(a.user, cursor, stop=stop):
             print(_line(entry, a.json), flush=True)
         return 0
     except StoreUnavailable:

@@ -20,6 +20,7 @@ end), or one that is older than the bound (``--audit-max``) allows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from abc import ABC, abstractmethod
@@ -165,18 +166,26 @@ class AuditLog(ABC):
         """
 
     async def follow(
-        self, user: str | None, since: str | float | None, *, poll: float = 1.0
+        self,
+        user: str | None,
+        since: str | float | None,
+        *,
+        poll: float = 1.0,
+        stop: asyncio.Event | None = None,
     ) -> AsyncIterator[AuditEntry]:
-        """Entries as they are written, from ``since`` on (None: from now), forever.
+        """Entries as they are written, from ``since`` on (None: from now), until
+        ``stop`` is set (noticed within about ``poll`` seconds, or a second).
 
         The default reads pages in a loop, waiting ``poll`` seconds whenever it is
-        at the end; engines that can block on new entries do.
+        at the end; engines that can block on new entries do. Stopping by ``stop``
+        needs no cancellation, which a client library may not pass on cleanly while
+        it blocks.
         """
         cursor: str | float | None = since
         if cursor is None:
             latest = (await self.read(user, None, 1)).entries
             cursor = latest[-1].id if latest else "0"
-        while True:
+        while stop is None or not stop.is_set():
             page = await self.read(user, cursor, 1000)
             for entry in page.entries:
                 yield entry
@@ -185,7 +194,11 @@ class AuditLog(ABC):
             if page.next is not None:
                 cursor = page.next
                 continue
-            await asyncio.sleep(poll)
+            if stop is None:
+                await asyncio.sleep(poll)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
 
 
 class MemoryAudit(AuditLog):

@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any
 
 from redis.crc import key_slot
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.typing import EncodableT
 
 from server.sessions.audit import (
@@ -159,7 +159,7 @@ class RedisAudit(AuditLog):
         """Every slot's stream at once: a few entries of each, merged by id; only
         entries no stream can still precede (or, backward, follow) are answered."""
         forward = since is not None
-        per = min(count, 8)
+        per = min(count, 8) + 1  # a full batch from a cursor has one entry past it
         start = _start(since) if forward else "+"
         replies = await self._fetch(targets, forward, start, per)
         found: list[tuple[tuple[int, int, int], AuditEntry]] = []
@@ -177,8 +177,11 @@ class RedisAudit(AuditLog):
         page = safe[:count]
         if not forward:
             return AuditPage(page[::-1], None)
-        more = bound is not None or len(safe) > count
-        return AuditPage(page, page[-1].id if more and page else None)
+        if len(safe) > count:
+            return AuditPage(page, page[-1].id)
+        # Everything up to the bound was looked at: the next page starts there.
+        nxt = None if bound is None else f"{bound[0]}-{bound[1]}-{bound[2]}"
+        return AuditPage(page, nxt)
 
     async def _fetch(
         self, targets: list[tuple[int, str]], forward: bool, start: str, per: int
@@ -193,24 +196,19 @@ class RedisAudit(AuditLog):
             for i, (slot, _) in enumerate(targets):
                 node = client.nodes_manager.slots_cache[slot][0]
                 by_node.setdefault(node.name, (node, []))[1].append(i)
-            text = self._read_node.script
+            script = self._read_node
+
+            async def on(node: Any, at: list[int]) -> Any:
+                call = ("EVALSHA", script.sha, 0, command, start, end, per)
+                streams = [targets[i][1] for i in at]
+                try:
+                    return await r.execute_command(*call, *streams, target_nodes=node)
+                except NoScriptError:  # a node's script cache is empty after a restart
+                    await r.execute_command("SCRIPT", "LOAD", script.script, target_nodes=node)
+                    return await r.execute_command(*call, *streams, target_nodes=node)
+
             try:
-                answers = await asyncio.gather(
-                    *(
-                        r.execute_command(
-                            "EVAL",
-                            text,
-                            0,
-                            command,
-                            start,
-                            end,
-                            per,
-                            *(targets[i][1] for i in at),
-                            target_nodes=node,
-                        )
-                        for node, at in by_node.values()
-                    )
-                )
+                answers = await asyncio.gather(*(on(node, at) for node, at in by_node.values()))
             except ResponseError as exc:  # a slot moved: ask each stream's owner instead
                 log.info("event=audit_read_fallback error=%r", str(exc))
                 answers = None
@@ -228,12 +226,17 @@ class RedisAudit(AuditLog):
                 return [_batch(reply) for reply in await pipe.execute()]
 
     async def follow(
-        self, user: str | None, since: str | float | None, *, poll: float = 1.0
+        self,
+        user: str | None,
+        since: str | float | None,
+        *,
+        poll: float = 1.0,
+        stop: asyncio.Event | None = None,
     ) -> AsyncIterator[AuditEntry]:
         if self._streams.cluster:
             # Pages, polled: redis-py's cluster client can swallow the cancellation of
             # a blocking XREAD (and an everyone read spans every slot anyway).
-            async for entry in super().follow(user, since, poll=poll):
+            async for entry in super().follow(user, since, poll=poll, stop=stop):
                 yield entry
             return
         slot, stream = self._streams.to_read(user, self._keys)[0]
@@ -256,7 +259,7 @@ class RedisAudit(AuditLog):
                 async with self._link.io() as r:
                     latest = _batch(await r.xrevrange(stream, "+", "-", count=1))
                 cursor = latest[0][0] if latest else "0-0"
-        while True:
+        while stop is None or not stop.is_set():
             async with self._link.io() as r:
                 reply: Any = await r.xread({stream: cursor}, count=1000, block=_BLOCK_MS)
             for _, got in reply or []:

@@ -26,12 +26,14 @@ from tests.support.server import REDIS_TEST_URL
 LIMITS = Limits(per_account=2, per_device=2, per_ip=2, window=60)
 
 
-async def entries(stores: Stores, user: str | None = "alice") -> list[AuditEntry]:
+async def entries(
+    stores: Stores, user: str | None = "alice", page_size: int = 7
+) -> list[AuditEntry]:
     """Every entry (of ``user``), oldest first, read page by page from the start."""
     out: list[AuditEntry] = []
     since: str | None = "0"
     while since is not None:
-        page = await stores.audit.read(user, since, 7)
+        page = await stores.audit.read(user, since, page_size)
         out += page.entries
         since = page.next
     return out
@@ -230,13 +232,15 @@ async def test_a_malformed_cursor_is_a_value_error(stores: Stores) -> None:
             await stores.audit.read(None, bad, 10)
 
 
-async def test_follow_sees_a_new_entry(stores: Stores, login: Login) -> None:
-    """A follower started now hears a login made after it started."""
+async def test_follow_sees_a_new_entry_and_ends_when_told(stores: Stores, login: Login) -> None:
+    """A follower started now hears a login made after it started, and returns soon
+    after its stop event is set."""
     await login("a")
     seen: asyncio.Queue[AuditEntry] = asyncio.Queue()
+    stop = asyncio.Event()
 
     async def follow() -> None:
-        async for entry in stores.audit.follow("alice", None, poll=0.05):
+        async for entry in stores.audit.follow("alice", None, poll=0.05, stop=stop):
             seen.put_nowait(entry)
 
     task = asyncio.create_task(follow())
@@ -246,6 +250,8 @@ async def test_follow_sees_a_new_entry(stores: Stores, login: Login) -> None:
         await login("b", max_sessions=2)
         entry = await asyncio.wait_for(seen.get(), 5)
         assert (entry.event, entry.fields["jti"]) == ("login_admitted", "b")
+        stop.set()
+        await asyncio.wait_for(asyncio.shield(task), 3)  # the blocking read ends within 1 s
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -356,6 +362,7 @@ async def test_everyones_entries_read_in_pages_and_the_latest_last(
         (u, f"{u}-{r}") for u in users for r in range(3)
     )
     assert len({e.id for e in walked}) == len(walked)
+    assert await entries(stores, None, page_size=1) == walked
     latest = await stores.audit.read(None, None, 3)
     assert len(latest.entries) == 3
     assert latest.entries[-1].fields["jti"] in {f"{u}-2" for u in users}

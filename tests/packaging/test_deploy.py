@@ -173,6 +173,17 @@ def _rest_of_the_api(server: ServerProcess, displaced_token: str, redis_url: str
         timeout=timeout(30),
     )
     assert "user3\tuser\tactive" in listed.stdout, listed.stderr
+    events = httpx.get(server.url + "/api/admin/audit", headers=boss, params={"since": "0"})
+    assert "login_failed" in [e["event"] for e in events.json()["events"]], events.text
+    tail = subprocess.run(
+        [sys.executable, "-m", "server", "audit", "tail", "--json", "--user", "user1"],
+        cwd=ROOT,
+        env={**os.environ, "LOGINGUARD_REDIS_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=timeout(30),
+    )
+    assert '"event": "ended"' in tail.stdout, tail.stderr
 
 
 # -- TLS to Redis --------------------------------------------------------------------------
