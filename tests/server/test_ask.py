@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from server import config
 from server.core.asking import REACH
@@ -240,3 +241,31 @@ async def test_a_socket_reconnecting_while_asked_is_shown_the_request(
     assert (await _answer(server, pc1, request_id, {"allow": False})).status_code == 200
     assert (await waiting).json()["outcome"] == "denied"
     await again.conn.close()
+
+
+async def test_a_stopping_server_answers_its_waiting_logins_and_takes_their_requests_back(
+    ask_server: Callable[..., ServerProcess], engine: str, redis_prefix: str
+) -> None:
+    """A stop while logins wait: each gets a 503 (to retry elsewhere) rather than a cut
+    connection, and its request is closed (``cancelled``), not left pending in the store
+    to hold other PCs off and to prompt PC-1 wherever it reconnects."""
+    server = ask_server()
+    waiting = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout(40)) as http:
+        for user in ("user1", "user2"):
+            sock = await connected(server, login(server, user, "PC-1")["access_token"])
+            body = login_body(user, "PC-2")
+            waiting.append(asyncio.create_task(http.post("/api/auth/login", json=body)))
+            await _message(sock, "takeover_request")
+        started = time.monotonic()
+        await asyncio.to_thread(server.stop)
+        assert time.monotonic() - started < 8
+        for r in await asyncio.gather(*waiting, return_exceptions=True):
+            assert isinstance(r, httpx.Response), repr(r)
+            assert (r.status_code, r.json()["error"]) == (503, "store_unavailable")
+    assert "Traceback" not in server.log()
+    if engine == "redis":
+        async with aioredis.Redis.from_url(REDIS_TEST_URL, decode_responses=True) as r:
+            for user in ("user1", "user2"):
+                state = await r.hget(f"{redis_prefix}:{{u:{user}}}:ask", "state")
+                assert state == "cancelled", (user, state)
