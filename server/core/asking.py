@@ -95,9 +95,9 @@ class Asking:
     ) -> TakeoverOutcome | TakeoverRequest:
         """Ask the PCs of ``asked`` whether ``record``'s PC may take the account over.
 
-        The decided outcome (``denied`` at once, nothing asked, when this PC was denied
-        lately), or the pending request of another PC that keeps this one from being
-        asked (nothing was opened)."""
+        The decided outcome (``denied`` at once, nothing asked, when the account's
+        last request was denied lately), or the pending request of another PC that
+        keeps this one from being asked (nothing was opened)."""
         now = self._takeovers.clock()
         request = TakeoverRequest(
             user=record.user,
@@ -110,7 +110,7 @@ class Asking:
         with self._waits.watching(record.user) as woken:
             blocking = await self._takeovers.open(request)
             if blocking is not None:
-                return blocking  # another PC's pending request, or this PC denied lately
+                return blocking  # another PC's pending request, or denied lately
             log.info(
                 "event=takeover_asked user=%s request=%s device=%s ip=%s asked=%d",
                 record.user,

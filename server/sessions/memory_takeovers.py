@@ -46,7 +46,7 @@ class MemoryTakeovers(Takeovers):
         current = self._latest(request.user)
         if current is None:
             pass
-        elif current.state is TakeoverOutcome.DENIED and current.device_id == request.device_id:
+        elif current.state is TakeoverOutcome.DENIED:
             return TakeoverOutcome.DENIED  # declined lately: not asked again so soon
         elif current.state is PENDING and current.deadline > self.clock():
             if current.device_id != request.device_id:

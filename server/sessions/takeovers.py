@@ -57,9 +57,9 @@ class Takeovers(ABC):
         None when opened. An account has one pending request at a time: while one of
         another device is pending (before its deadline) nothing changes and that one
         is returned; a pending one of the same device is closed as ``superseded``
-        (and published) first. While the account's latest request is one of the same
-        device that was denied (kept until ``KEEP_AFTER`` past its deadline), nothing
-        changes and ``denied`` is returned: a declined PC cannot ask again at once.
+        (and published) first. While the account's latest request is a denied one
+        (kept until ``KEEP_AFTER`` past its deadline), nothing changes and ``denied`` is
+        returned: no PC asks again at once - by any device id, which is the client's say.
         """
 
     @abstractmethod

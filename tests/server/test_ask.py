@@ -122,6 +122,9 @@ async def test_denied_takeover_keeps_pc1(server: ServerProcess) -> None:
     # Declined, PC-2 is not let to ask again at once: refused without a new prompt.
     again = await _login(server, "PC-2")
     assert again.json() == {"error": "takeover_denied", "outcome": "denied"}
+    # Nor under another device id (the client's say): no loop of fresh ids pesters PC-1.
+    other = await _login(server, "PC-7")
+    assert other.json() == {"error": "takeover_denied", "outcome": "denied"}
     with pytest.raises(TimeoutError):
         await _message(sock, "takeover_request", wait=1)
     await sock.conn.close()

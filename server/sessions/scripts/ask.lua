@@ -9,7 +9,7 @@
 -- open:    ARGV[5] id  ARGV[6] device_id  ARGV[7] by  ARGV[8] targets  ARGV[9] deadline
 --          ARGV[10] seconds the record is kept after its deadline
 --          → {"opened"}, or {"busy", id, device_id, by, targets, deadline}: another
---          device's request is pending, nothing changed; or {"denied"}: this device's
+--          device's request is pending, nothing changed; or {"denied"}: the account's
 --          last request was denied and is still kept: it is not asked again so soon
 -- shown:   ARGV[5] id  → 1 when that request is pending (now marked shown), else 0
 -- answer:  ARGV[5] id  ARGV[6] the answering session's jti  ARGV[7] "1" allow | "0" deny
@@ -51,7 +51,7 @@ end
 local pending = cur[2] == 'pending'
 
 if op == 'open' then
-  if cur[2] == 'denied' and cur[4] == ARGV[6] then return {'denied'} end
+  if cur[2] == 'denied' then return {'denied'} end
   if pending and tonumber(cur[3]) > now then
     if cur[4] ~= ARGV[6] then
       local f = redis.call('HMGET', key, 'id', 'device_id', 'by', 'targets', 'deadline')
