@@ -36,13 +36,14 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from sanic import Websocket
 
 from server.account_lists import AccountLists
 from server.config import ServerSettings
+from server.core.asking import Waits
 from server.idle_socket import close, cut, stuck
 from server.metrics import Metrics
 from server.sessions.factory import Stores
@@ -51,11 +52,12 @@ from server.sessions.records import (
     SessionRecord,
     StoreEvent,
     StoreUnavailable,
+    TakeoverEvent,
     Unreachable,
     ending_of,
 )
 from shared.close_codes import CloseCode
-from shared.messages import By, MessageType
+from shared.messages import By, MessageType, TakeoverOutcome
 from shared.policies import Policy
 from shared.reasons import ENDINGS, EndReason, end_message
 
@@ -79,6 +81,11 @@ async def send_ending(
     await close(ws, ENDINGS[reason].close, reason.value, first=message, on_abort=on_abort)
 
 
+async def _send(ws: Websocket, message: Mapping[str, object]) -> None:
+    with contextlib.suppress(Exception):  # a closing socket refuses; nothing to tell
+        await ws.send(json.dumps(message))
+
+
 def _consume(future: asyncio.Future[Any]) -> None:
     # A ping aborted by a lost connection carries an exception nobody awaits.
     if not future.cancelled():
@@ -86,8 +93,16 @@ def _consume(future: asyncio.Future[Any]) -> None:
 
 
 class Hub:
-    def __init__(self, stores: Stores, settings: ServerSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        settings: ServerSettings,
+        metrics: Metrics,
+        waits: Waits | None = None,
+    ) -> None:
         self._store = stores.sessions
+        self._takeovers = stores.takeovers
+        self._waits = Waits() if waits is None else waits
         self._events = stores.events
         self._settings = settings
         self._metrics = metrics
@@ -170,6 +185,10 @@ class Hub:
         return entry[0]
 
     def on_event(self, event: StoreEvent) -> None:
+        self._waits.on_event(event)  # logins of this worker waiting under policy ask
+        if isinstance(event, TakeoverEvent):
+            self._on_takeover(event)
+            return
         if isinstance(event, ContestEvent):  # informative: the sockets stay open
             message = {"type": MessageType.CONTESTED.value, "retry_after": event.retry_after}
             self._lists.send(event.user, message)
@@ -186,6 +205,34 @@ class Hub:
         entry = self._slot(jti).get(jti)
         if entry is not None:
             self._spawn(send_ending(entry[1], event.reason, event.by, self._aborted))
+
+    def _on_takeover(self, event: TakeoverEvent) -> None:
+        """Policy ask: show a new request on the asked sockets held here, or take it back."""
+        for jti in event.targets:
+            ws = self._socket_of(jti)
+            if ws is None or stuck(ws):
+                continue
+            if event.state is TakeoverOutcome.PENDING:
+                self._spawn(self._ask(event, ws))
+            else:
+                closed = {"type": MessageType.TAKEOVER_CLOSED.value, "id": event.id}
+                self._spawn(_send(ws, {**closed, "outcome": event.state.value}))
+
+    async def _ask(self, event: TakeoverEvent, ws: Websocket) -> None:
+        # Marked shown first: a request closed meanwhile (or unseen for too long, then
+        # admitted) is not shown at all.
+        try:
+            if not await self._takeovers.mark_shown(event.user, event.id):
+                return
+        except StoreUnavailable:
+            return  # the waiting login finds it unseen and goes on
+        message = {
+            "type": MessageType.TAKEOVER_REQUEST.value,
+            "id": event.id,
+            "by": event.by,
+            "timeout": event.timeout,
+        }
+        await _send(ws, message)
 
     async def run(self) -> None:
         """Run the four loops until cancelled."""

@@ -12,6 +12,7 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:devices   ZSET, device ids known to the account, scored by last login
     <prefix>:{u:alice}:contest   HASH, the ping-pong guard: until, strikes
     <prefix>:{u:alice}:contest:log  ZSET, the guard's window: displacing logins by time
+    <prefix>:{u:alice}:ask       HASH, the account's takeover request (policy ask)
     <prefix>:{u:alice}:rl:u      HASH, the unknown devices' attempt window: n, reset
     <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
@@ -73,6 +74,9 @@ class Keys:
 
     def contest_log(self, user: str) -> str:
         return self.of_user(user) + "contest:log"
+
+    def ask(self, user: str) -> str:
+        return self.of_user(user) + "ask"
 
     def account_bucket(self, user: str) -> str:
         return self.of_user(user) + "rl:u"

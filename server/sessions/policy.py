@@ -15,6 +15,8 @@ from shared.policies import Policy
 
 __all__ = ["Decision", "Policy", "SessionLimits", "as_limits", "decide"]
 
+_ASKING = (Policy.CONFIRM, Policy.ASK)  # refuse like reject unless the login has takeover
+
 
 class _Held(Protocol):
     @property
@@ -59,11 +61,12 @@ def decide(
     rest, only those in the new login's pool count: every session under a bare
     number, the sessions of the same class under a map (:mod:`.limits`). Of those,
     the oldest (by ``created_at``, then JTI for a stable order) are evicted until
-    the new session fits within the pool's limit. Under ``reject`` (and
-    ``confirm`` without takeover) only ``absent`` sessions - no socket for longer
-    than the presence grace: a crashed or switched-off PC - may be evicted; when
-    they do not make room, the login is refused and nothing changes. ValueError
-    for a class the limits do not allow (the login route refuses it first).
+    the new session fits within the pool's limit. Under ``reject`` (and ``confirm``
+    and ``ask`` without takeover: for ``ask`` the service sets it once the asked PC
+    allowed, or did not answer) only ``absent`` sessions - no socket for longer than
+    the presence grace: a crashed or switched-off PC - may be evicted; when they do
+    not make room, the login is refused and nothing changes. ValueError for a class
+    the limits do not allow (the login route refuses it first).
     """
     limits = as_limits(max_sessions)
     limit = limits.limit_of(device_class)
@@ -81,7 +84,7 @@ def decide(
     excess = len(others) + 1 - limit
     if excess <= 0:
         return Decision(True, tuple(same), ())
-    if policy is Policy.REJECT or (policy is Policy.CONFIRM and not takeover):
+    if policy is Policy.REJECT or (policy in _ASKING and not takeover):
         gone = [s.jti for s in others if s.jti in absent]
         if excess <= len(gone):
             return Decision(True, tuple(same) + tuple(gone[:excess]), (), displaces=True)

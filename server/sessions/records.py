@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.device_classes import DEFAULT_CLASS
-from shared.messages import By, Session
+from shared.messages import By, Session, TakeoverOutcome
 from shared.reasons import EndReason
 
 Clock = Callable[[], float]
@@ -85,7 +85,21 @@ class ContestEvent:
     retry_after: int
 
 
-StoreEvent = SessionEvent | ContestEvent
+@dataclass(frozen=True, slots=True)
+class TakeoverEvent:
+    """Published when a takeover request (policy ``ask``, :mod:`.takeovers`) opens -
+    ``state`` pending, with the waiting PC as ``by`` and ``timeout`` whole seconds to
+    answer - and when it closes, with how. ``targets``: the asked sessions' JTIs."""
+
+    user: str
+    id: str
+    state: TakeoverOutcome
+    targets: tuple[str, ...]
+    by: By | None = None
+    timeout: int = 0
+
+
+StoreEvent = SessionEvent | ContestEvent | TakeoverEvent
 """What the event bus delivers."""
 
 

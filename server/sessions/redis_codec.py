@@ -22,9 +22,10 @@ from server.sessions.records import (
     SessionRecord,
     Status,
     StoreEvent,
+    TakeoverEvent,
     Tombstone,
 )
-from shared.messages import By
+from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
 # jti, device_id, device_name, ip, created_at, expires_at, device_class
@@ -68,14 +69,25 @@ def by_of(data: Any) -> By | None:
 
 
 def event(text: str) -> StoreEvent:
-    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it, or
-    ``login.lua``'s ``{"type": "contested", "user", "retry_after"}``.
+    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it,
+    ``login.lua``'s ``{"type": "contested", "user", "retry_after"}`` or ``ask.lua``'s
+    ``{"type": "takeover", ...}``.
 
     The contested message also carries ``"jti": "", "reason": null``, which a worker
     from before it existed reads as "the account's list changed" (harmless)."""
     data = json.loads(text)
-    if data.get("type") == "contested":
+    kind = data.get("type")
+    if kind == "contested":
         return ContestEvent(user=str(data["user"]), retry_after=int(data["retry_after"]))
+    if kind == "takeover":  # ask.lua
+        return TakeoverEvent(
+            user=str(data["user"]),
+            id=str(data["id"]),
+            state=TakeoverOutcome(data["state"]),
+            targets=tuple(str(t) for t in data["targets"]),
+            by=by_of(data["by"]),
+            timeout=int(data["timeout"]),
+        )
     return SessionEvent(
         user=str(data["user"]),
         jti=str(data["jti"]),

@@ -14,7 +14,8 @@
 -- ARGV[5]  new jti          ARGV[6]  device_id      ARGV[7]  device_name
 -- ARGV[8]  ip               ARGV[9]  created_at     ARGV[10] expires_at
 -- ARGV[11] the new session's idle deadline: min(now + idle_ttl, expires_at)
--- ARGV[12] policy: "displace" | "reject" | "confirm"
+-- ARGV[12] policy: "displace" | "reject" | "confirm" | "ask" (as confirm: the service
+--          sets takeover once the asked PC allowed, server/core/asking.py)
 -- ARGV[13] max_sessions     ARGV[14] takeover: "1" | "0"
 -- ARGV[15] by: JSON {device_name, ip, at} naming the new device, for tombstones/events
 -- ARGV[16] TTL margin, milliseconds
@@ -132,7 +133,7 @@ local n_same = #same
 local evict = same
 local excess = #others + 1 - max_sessions
 if excess > 0 then
-  if policy == 'reject' or (policy == 'confirm' and not takeover) then
+  if policy == 'reject' or ((policy == 'confirm' or policy == 'ask') and not takeover) then
     local gone = {}
     if ARGV[21] ~= '' then
       local since = now - tonumber(ARGV[21])
