@@ -4,6 +4,7 @@ that reaches only the socket of its own class."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -137,3 +138,21 @@ async def test_reject_refuses_a_second_desktop_but_admits_a_phone(
         ("PC-1", "desktop")
     ]
     assert pc1["session"]["jti"] == body["sessions"][0]["jti"]
+
+
+async def test_under_ask_a_phone_signs_in_without_asking_the_desktop(
+    start: Callable[..., ServerProcess],
+) -> None:
+    """Under ask with desktop=1,mobile=1, a phone's login is admitted at once and the
+    desktop's socket is told the new list, never asked to give the account up."""
+    server = start("--policy", "ask", "--ask-timeout", "10", *CLASSES)
+    pc1 = await asyncio.to_thread(login, server, "user3", "PC-1")
+    desk_sock = await connected(server, pc1["access_token"])
+    started = time.monotonic()
+    phone = await asyncio.to_thread(login, server, "user3", "Phone", device_class="mobile")
+    assert time.monotonic() - started < 3  # no wait for an answer
+    assert phone["displaced"] == []
+    message = await desk_sock.next_message()
+    assert message["type"] == "sessions", message
+    assert desk_sock.conn.close_code is None
+    await desk_sock.conn.close()
