@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
@@ -133,6 +134,7 @@ class Hub:
         if old is None:
             self._count += 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             self._lists.add(user, jti)
         elif old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
@@ -146,6 +148,7 @@ class Hub:
             self._lists.remove(entry[0], jti)
             self._count -= 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             if not self._count and self._drained is not None:
                 self._drained.set()
 
@@ -204,6 +207,9 @@ class Hub:
                 del self._ended[next(iter(self._ended))]
         entry = self._slot(jti).get(jti)
         if entry is not None:
+            if event.by is not None:  # when it ended, by the clock of the node that ended it
+                pushed = self._metrics.push_seconds.labels(event.reason.value)
+                pushed.observe(max(0.0, time.time() - event.by["at"]))
             self._spawn(send_ending(entry[1], event.reason, event.by, self._aborted))
 
     def _on_takeover(self, event: TakeoverEvent) -> None:
@@ -217,6 +223,24 @@ class Hub:
             else:
                 closed = {"type": MessageType.TAKEOVER_CLOSED.value, "id": event.id}
                 self._spawn(_send(ws, {**closed, "outcome": event.state.value}))
+
+    async def show_pending(self, user: str, jti: str, ws: Websocket) -> None:
+        """Policy ask: a socket (re)connecting while its session is being asked is shown
+        the request too (one store read per connect, under ask only)."""
+        if self._settings.policy is not Policy.ASK:
+            return
+        try:
+            request = await self._takeovers.get(user)
+        except StoreUnavailable:
+            return
+        if request is None or request.state is not TakeoverOutcome.PENDING:
+            return
+        left = request.deadline - self._takeovers.clock()
+        if jti in request.targets and left > 0:
+            event = TakeoverEvent(
+                user, request.id, request.state, request.targets, request.by, math.ceil(left)
+            )
+            await self._ask(event, ws)
 
     async def _ask(self, event: TakeoverEvent, ws: Websocket) -> None:
         # Marked shown first: a request closed meanwhile (or unseen for too long, then
@@ -281,6 +305,7 @@ class Hub:
         elif self._store_down and not down:
             log.info("event=recheck_resumed")
         self._store_down = down
+        self._metrics.store_reachable.set(0 if down else 1)
 
     async def _every(self, period: float, job: Callable[[], Awaitable[None]]) -> None:
         while True:
@@ -289,6 +314,8 @@ class Hub:
                 await job()
             except StoreUnavailable:
                 self._note_store(down=True)
+            else:
+                self._note_store(down=False)
 
     async def _housekeep(self) -> None:
         try:

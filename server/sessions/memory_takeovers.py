@@ -44,10 +44,11 @@ class MemoryTakeovers(Takeovers):
 
     async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
         current = self._latest(request.user)
-        if current is not None and current.device_id == request.device_id:
-            if current.state is TakeoverOutcome.DENIED:
-                return TakeoverOutcome.DENIED
-        if current is not None and current.state is PENDING and current.deadline > self.clock():
+        if current is None:
+            pass
+        elif current.state is TakeoverOutcome.DENIED and current.device_id == request.device_id:
+            return TakeoverOutcome.DENIED  # declined lately: not asked again so soon
+        elif current.state is PENDING and current.deadline > self.clock():
             if current.device_id != request.device_id:
                 return current
             self._set(current.closed(TakeoverOutcome.SUPERSEDED))

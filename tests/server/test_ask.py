@@ -226,3 +226,17 @@ def test_ask_flags_have_environment_twins() -> None:
     )
     assert (s.policy.value, s.ask_timeout, s.ask_default) == ("ask", 45.0, "deny")
     assert config.load(["--demo"], env={}).ask_default == "allow"
+
+
+async def test_a_socket_reconnecting_while_asked_is_shown_the_request(
+    server: ServerProcess,
+) -> None:
+    pc1, sock, waiting, request_id = await _asked(server)
+    await sock.conn.close()  # a network blip on PC-1
+    again = await connected(server, pc1)
+    shown = await _message(again, "takeover_request")
+    assert shown["id"] == request_id
+    assert 1 <= shown["timeout"] <= 20
+    assert (await _answer(server, pc1, request_id, {"allow": False})).status_code == 200
+    assert (await waiting).json()["outcome"] == "denied"
+    await again.conn.close()
