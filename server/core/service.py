@@ -127,6 +127,7 @@ class SessionService:
             ip=a.ip,
             created_at=now,
             expires_at=float(int(now + s.token_ttl)),  # the JWT's exp is whole seconds
+            device_class=a.device_class,
         )
         outcome = await stores.sessions.login(
             record,
