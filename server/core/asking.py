@@ -146,8 +146,11 @@ class Asking:
                 return await self._stopped(request)
             now = clock()
             due = min(request.deadline, reach_by) if reach_by > now else request.deadline
+            # Not asyncio.wait_for: on Python 3.11 it drops a cancel (the waiting PC gone)
+            # that comes as the event wakes it, and the login would wait on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), max(0.0, min(_REREAD, due - now)))
+                async with asyncio.timeout(max(0.0, min(_REREAD, due - now))):
+                    await woken.wait()
             woken.clear()
             if self._waits.stopping:
                 return await self._stopped(request)

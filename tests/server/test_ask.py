@@ -272,3 +272,23 @@ async def test_a_stopping_server_answers_its_waiting_logins_and_takes_their_requ
             for user in ("user1", "user2"):
                 state = await r.hget(f"{redis_prefix}:{{u:{user}}}:ask", "state")
                 assert state == "cancelled", (user, state)
+
+
+async def test_a_cancel_is_never_lost(server: ServerProcess) -> None:
+    """PC-2 gives up right as PC-1 is shown the request, again and again: every time the
+    request is closed as cancelled, and no login of a gone client waits on to be admitted.
+
+    (Python 3.11's ``asyncio.wait_for`` dropped a cancel arriving as the account's event
+    woke the waiting login - under Redis, the very event that shows PC-1 the request; the
+    login then waited out the time-out and displaced PC-1 for a client long gone.)"""
+    pc1 = login(server, device="PC-1")["access_token"]
+    sock = await connected(server, pc1)
+    for _ in range(8):
+        waiting = asyncio.create_task(_login(server, "PC-2"))
+        request = await _message(sock, "takeover_request")
+        waiting.cancel()
+        closed = await _message(sock, "takeover_closed")
+        assert closed == {"type": "takeover_closed", "id": request["id"], "outcome": "cancelled"}
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get("/api/auth/me", headers=auth(pc1))).status_code == 200
+    await sock.conn.close()
