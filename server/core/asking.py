@@ -141,13 +141,19 @@ class Asking:
         self, request: TakeoverRequest, woken: asyncio.Event, reach_by: float
     ) -> TakeoverOutcome:
         clock, takeovers = self._takeovers.clock, self._takeovers
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():
+                # The waiting PC went away, but a library swallowed the cancel (redis-py
+                # sends with asyncio.wait_for, which on Python 3.11 drops a cancel that
+                # comes as the send completes): waiting on would admit a gone client.
+                raise asyncio.CancelledError
             if self._waits.stopping:
                 return await self._stopped(request)
             now = clock()
             due = min(request.deadline, reach_by) if reach_by > now else request.deadline
-            # Not asyncio.wait_for: on Python 3.11 it drops a cancel (the waiting PC gone)
-            # that comes as the event wakes it, and the login would wait on.
+            # Not asyncio.wait_for, for the same reason: it would drop a cancel coming as
+            # the event wakes it.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, min(_REREAD, due - now))):
                     await woken.wait()
