@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from server.sessions.base import SessionStore
 from server.sessions.records import SessionRecord, StoreEvent, StoreUnavailable
-from server.sessions.takeovers import TakeoverRequest, Takeovers
+from server.sessions.takeovers import AskLimited, TakeoverRequest, Takeovers
 from shared.messages import By, TakeoverOutcome
 
 log = logging.getLogger("loginguard.auth")
@@ -92,12 +92,13 @@ class Asking:
 
     async def ask(
         self, record: SessionRecord, asked: tuple[SessionRecord, ...]
-    ) -> TakeoverOutcome | TakeoverRequest:
+    ) -> TakeoverOutcome | TakeoverRequest | AskLimited:
         """Ask the PCs of ``asked`` whether ``record``'s PC may take the account over.
 
         The decided outcome (``denied`` at once, nothing asked, when the account's
         last request was denied lately), or the pending request of another PC that
-        keeps this one from being asked (nothing was opened)."""
+        keeps this one from being asked (nothing was opened), or :class:`AskLimited` when
+        the account asked too often lately (nothing was opened)."""
         now = self._takeovers.clock()
         request = TakeoverRequest(
             user=record.user,

@@ -7,7 +7,13 @@ import asyncio
 
 from server.sessions.factory import Stores
 from server.sessions.records import TakeoverEvent
-from server.sessions.takeovers import KEEP_AFTER, TakeoverRequest
+from server.sessions.takeovers import (
+    ASK_LIMIT,
+    ASK_WINDOW,
+    KEEP_AFTER,
+    AskLimited,
+    TakeoverRequest,
+)
 from shared.messages import By, TakeoverOutcome
 from tests.conformance.helpers import START, FakeClock, Listener, listening
 
@@ -173,3 +179,23 @@ async def test_after_a_denial_the_account_is_not_asked_again_at_once(
     assert await takeovers.open(request("r3", "pc-3")) is TakeoverOutcome.DENIED
     clock.advance(20 + KEEP_AFTER)
     assert await takeovers.open(request("r4", "pc-2", timeout=20 + KEEP_AFTER + 20)) is None
+
+
+async def test_an_account_opens_a_bounded_number_of_requests(
+    stores: Stores, clock: FakeClock
+) -> None:
+    takeovers = stores.takeovers
+    for n in range(ASK_LIMIT):
+        assert await takeovers.open(request(f"r{n}", f"pc-{n % 2}")) is None
+        await takeovers.close("alice", f"r{n}", TakeoverOutcome.CANCELLED)
+        clock.advance(1)
+    limited = await takeovers.open(request("rx", "pc-9", timeout=ASK_LIMIT + 20))
+    assert limited == AskLimited(ASK_WINDOW - ASK_LIMIT)
+    found = await takeovers.get("alice")
+    assert found is not None
+    assert found.id == f"r{ASK_LIMIT - 1}"  # nothing changed
+    # Other accounts are not held back, and the window ends.
+    other = TakeoverRequest("bob", "b1", "pc-3", request().by, ("jti-9",), clock() + 20)
+    assert await takeovers.open(other) is None
+    clock.advance(ASK_WINDOW - ASK_LIMIT)
+    assert await takeovers.open(request("ry", "pc-9", timeout=ASK_WINDOW + 20)) is None

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from server import config
 from server.core.asking import REACH
+from server.sessions.takeovers import ASK_LIMIT, ASK_WINDOW
 from tests.support.clients import Socket, auth, connected, login
 from tests.support.server import REDIS_TEST_URL, ServerProcess, login_body, timeout
 
@@ -283,7 +284,7 @@ async def test_a_cancel_is_never_lost(server: ServerProcess) -> None:
     login then waited out the time-out and displaced PC-1 for a client long gone.)"""
     pc1 = login(server, device="PC-1")["access_token"]
     sock = await connected(server, pc1)
-    for _ in range(8):
+    for _ in range(ASK_LIMIT):
         waiting = asyncio.create_task(_login(server, "PC-2"))
         request = await _message(sock, "takeover_request")
         waiting.cancel()
@@ -291,4 +292,12 @@ async def test_a_cancel_is_never_lost(server: ServerProcess) -> None:
         assert closed == {"type": "takeover_closed", "id": request["id"], "outcome": "cancelled"}
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get("/api/auth/me", headers=auth(pc1))).status_code == 200
+    # A loop of asks and cancels would flash one prompt after another on PC-1: past
+    # ASK_LIMIT a minute the account's logins get 429 and PC-1 is not asked.
+    limited = await _login(server, "PC-9")
+    assert limited.status_code == 429, limited.text
+    assert limited.json()["error"] == "rate_limited"
+    assert 1 <= int(limited.headers["retry-after"]) <= ASK_WINDOW
+    with pytest.raises(TimeoutError):
+        await _message(sock, "takeover_request", wait=1)
     await sock.conn.close()
