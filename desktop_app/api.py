@@ -32,6 +32,7 @@ from desktop_app.wire import (
     parse_session,
 )
 from shared import paths
+from shared.device_classes import DEFAULT_CLASS
 from shared.errors import ErrorCode
 from shared.messages import Session, TakeoverOutcome
 
@@ -204,6 +205,7 @@ async def login(
         "password": password,
         "device_id": device.device_id,
         "device_name": device.device_name,
+        "device_class": DEFAULT_CLASS,  # a desktop PC: never displaced by a phone's login
     }
     if takeover:
         payload["takeover"] = True

@@ -84,7 +84,7 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
         collector.start()
         app.ctx.collector_task = loop.create_task(collector.run())
         log.info(
-            "event=start host=%s port=%s engine=%s policy=%s max_sessions=%d",
+            "event=start host=%s port=%s engine=%s policy=%s max_sessions=%s",
             settings.host,
             settings.port,
             app.ctx.lg.stores.name,

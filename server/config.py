@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
+from server.sessions.limits import SessionLimits, parse_limits
 from server.sessions.policy import Policy
 
 MIN_SECRET_BYTES = 32
@@ -34,7 +35,8 @@ class ServerSettings:
     redis_url: str | None = None  # None → embedded memory store
     redis_prefix: str = "lg"
     policy: Policy = Policy.DISPLACE
-    max_sessions: int = 1
+    # a bare number: one limit for all device classes; or desktop=1,mobile=1[,*=N]
+    max_sessions: SessionLimits = field(default_factory=SessionLimits)
     demo: bool = False
     jwt_secret: str = field(default="", repr=False)
     jwt_issuer: str = "loginguard"
@@ -108,7 +110,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     opt("--redis-prefix", "REDIS_PREFIX", d.redis_prefix, help="key prefix (default %(default)s)")
     opt("--policy", "POLICY", d.policy.value, choices=[x.value for x in Policy])
-    opt("--max-sessions", "MAX_SESSIONS", d.max_sessions, type=int, help="sessions per account")
+    opt(
+        "--max-sessions",
+        "MAX_SESSIONS",
+        str(d.max_sessions),
+        help="sessions per account: N for all device classes together, or per class "
+        "as desktop=1,mobile=1 (*=N: each class not named; else such logins are refused) "
+        "(default %(default)s)",
+    )
     opt("--token-ttl", "TOKEN_TTL", d.token_ttl, type=float, help="absolute lifetime, s")
     opt("--idle-ttl", "IDLE_TTL", d.idle_ttl, type=float, help="idle timeout, s")
     opt("--recheck-interval", "RECHECK_INTERVAL", d.recheck_interval, type=float)
@@ -193,8 +202,12 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         secret = secrets.token_urlsafe(48)
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"LOGINGUARD_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long.")
-    if a.workers < 1 or a.max_sessions < 1:
-        raise ConfigError("--workers and --max-sessions must be at least 1.")
+    if a.workers < 1:
+        raise ConfigError("--workers must be at least 1.")
+    try:
+        max_sessions = parse_limits(a.max_sessions)
+    except ValueError as exc:
+        raise ConfigError(f"--max-sessions {a.max_sessions!r}: {exc}.") from None
     if a.workers > 1 and not a.redis_url:
         raise ConfigError(
             f"--workers {a.workers} needs --redis-url: the embedded memory store lives inside "
@@ -229,7 +242,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         redis_url=a.redis_url or None,
         redis_prefix=a.redis_prefix,
         policy=Policy(a.policy),
-        max_sessions=a.max_sessions,
+        max_sessions=max_sessions,
         demo=a.demo,
         jwt_secret=secret,
         token_ttl=a.token_ttl,

@@ -383,8 +383,10 @@ class Hub:
         Returns once every socket's handler has let go of it, or after
         ``SHUTDOWN_CLOSE_DEADLINE`` and a little more, by which time every peer that
         did not answer has been cut: the whole stop must fit the supervisor's
-        deadline (``server/supervisor.py``).
+        deadline (``server/supervisor.py``). Logins waiting under policy ask are
+        answered first (:meth:`Waits.stop`): their requests must not outlive them.
         """
+        self._waits.stop()
         for held in self._slots:
             for _, ws, _ in list(held.values()):
                 self._spawn(

@@ -69,6 +69,7 @@ class Session(TypedDict):
     # lists shown to other PCs (and to a refused login) leave it out.
     device_id: NotRequired[str]
     device_name: str
+    device_class: str  # "desktop", "mobile", ... (shared/device_classes.py)
     ip: str
     created_at: float
     expires_at: float

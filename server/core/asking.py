@@ -11,7 +11,9 @@ since events may be lost - until one atomic step of the store closes the request
   not there to answer, so the login is admitted at once;
 * every asked session ended meanwhile: ``gone``, admitted;
 * ``--ask-timeout`` passed: ``timed_out``, and ``--ask-default`` decides;
-* the waiting PC closed its request (Sanic cancels the handler): ``cancelled``.
+* the waiting PC closed its request (Sanic cancels the handler): ``cancelled``;
+* this worker is stopping (:meth:`Waits.stop`): ``cancelled`` too, and the login gets
+  :class:`Stopping` (a 503, to be retried on another worker) instead of a cut connection.
 
 Each closing step publishes what it decided, so the asked PC's prompt goes away.
 """
@@ -26,7 +28,7 @@ from collections.abc import Iterator
 
 from server.sessions.base import SessionStore
 from server.sessions.records import SessionRecord, StoreEvent, StoreUnavailable
-from server.sessions.takeovers import TakeoverRequest, Takeovers
+from server.sessions.takeovers import AskLimited, TakeoverRequest, Takeovers
 from shared.messages import By, TakeoverOutcome
 
 log = logging.getLogger("loginguard.auth")
@@ -39,12 +41,25 @@ PENDING = TakeoverOutcome.PENDING
 ADMITTING = frozenset({TakeoverOutcome.ALLOWED, TakeoverOutcome.GONE, TakeoverOutcome.UNSEEN})
 
 
+class Stopping(StoreUnavailable):
+    """The worker is stopping while the login waited: its request was closed as
+    ``cancelled``; the login is answered as during a store outage (503), to be retried."""
+
+
 class Waits:
     """Wakes this worker's waiting logins on any event of their account (the hub calls
     :meth:`on_event` for every event): one dict lookup per event."""
 
     def __init__(self) -> None:
         self._by_user: dict[str, set[asyncio.Event]] = {}
+        self.stopping = False
+
+    def stop(self) -> None:
+        """The worker is stopping: every waiting login (and any that starts to) gives up."""
+        self.stopping = True
+        for held in self._by_user.values():
+            for woken in held:
+                woken.set()
 
     def on_event(self, event: StoreEvent) -> None:
         for woken in self._by_user.get(event.user, ()):
@@ -77,12 +92,13 @@ class Asking:
 
     async def ask(
         self, record: SessionRecord, asked: tuple[SessionRecord, ...]
-    ) -> TakeoverOutcome | TakeoverRequest:
+    ) -> TakeoverOutcome | TakeoverRequest | AskLimited:
         """Ask the PCs of ``asked`` whether ``record``'s PC may take the account over.
 
-        The decided outcome (``denied`` at once, nothing asked, when this PC was denied
-        lately), or the pending request of another PC that keeps this one from being
-        asked (nothing was opened)."""
+        The decided outcome (``denied`` at once, nothing asked, when the account's
+        last request was denied lately), or the pending request of another PC that
+        keeps this one from being asked (nothing was opened), or :class:`AskLimited` when
+        the account asked too often lately (nothing was opened)."""
         now = self._takeovers.clock()
         request = TakeoverRequest(
             user=record.user,
@@ -95,7 +111,7 @@ class Asking:
         with self._waits.watching(record.user) as woken:
             blocking = await self._takeovers.open(request)
             if blocking is not None:
-                return blocking  # another PC's pending request, or this PC denied lately
+                return blocking  # another PC's pending request, or denied lately
             log.info(
                 "event=takeover_asked user=%s request=%s device=%s ip=%s asked=%d",
                 record.user,
@@ -106,6 +122,8 @@ class Asking:
             )
             try:
                 outcome = await self._decided(request, woken, now + REACH)
+            except Stopping:
+                raise  # closed already
             except asyncio.CancelledError:
                 self._close_later(request, TakeoverOutcome.CANCELLED)
                 raise
@@ -124,12 +142,25 @@ class Asking:
         self, request: TakeoverRequest, woken: asyncio.Event, reach_by: float
     ) -> TakeoverOutcome:
         clock, takeovers = self._takeovers.clock, self._takeovers
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():
+                # The waiting PC went away, but a library swallowed the cancel (redis-py
+                # sends with asyncio.wait_for, which on Python 3.11 drops a cancel that
+                # comes as the send completes): waiting on would admit a gone client.
+                raise asyncio.CancelledError
+            if self._waits.stopping:
+                return await self._stopped(request)
             now = clock()
             due = min(request.deadline, reach_by) if reach_by > now else request.deadline
+            # Not asyncio.wait_for, for the same reason: it would drop a cancel coming as
+            # the event wakes it.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), max(0.0, min(_REREAD, due - now)))
+                async with asyncio.timeout(max(0.0, min(_REREAD, due - now))):
+                    await woken.wait()
             woken.clear()
+            if self._waits.stopping:
+                return await self._stopped(request)
             current = await takeovers.get(request.user)
             if current is None or current.id != request.id:
                 # Superseded by this PC's newer login, or forgotten (past its keep).
@@ -151,6 +182,14 @@ class Asking:
                 reach_by = 0.0  # shown meanwhile: wait for the answer
             if close is not None:
                 return await takeovers.close(request.user, request.id, close)
+
+    async def _stopped(self, request: TakeoverRequest) -> TakeoverOutcome:
+        # Closed while the loop still runs (a task left behind would die with it);
+        # an answer that came first still counts.
+        state = await self._takeovers.close(request.user, request.id, TakeoverOutcome.CANCELLED)
+        if state is TakeoverOutcome.CANCELLED:
+            raise Stopping("the server is stopping")
+        return state
 
     async def _all_ended(self, request: TakeoverRequest) -> bool:
         refs = [(request.user, jti) for jti in request.targets]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from server.auth import Claims
 from server.sessions.policy import Policy
 from server.sessions.records import SessionRecord
+from shared.device_classes import DEFAULT_CLASS
 from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
@@ -21,6 +22,7 @@ class LoginAttempt:
     device_name: str
     takeover: bool
     ip: str
+    device_class: str = DEFAULT_CLASS  # one the server's limits allow
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from server.sessions.records import (
     SessionRecord,
     ending_of,
 )
-from server.sessions.takeovers import Answered, TakeoverRequest
+from server.sessions.takeovers import Answered, AskLimited, TakeoverRequest
 from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
@@ -130,6 +130,7 @@ class SessionService:
             ip=a.ip,
             created_at=now,
             expires_at=float(int(now + s.token_ttl)),  # the JWT's exp is whole seconds
+            device_class=a.device_class,
         )
         outcome = await stores.sessions.login(
             record,
@@ -150,6 +151,9 @@ class SessionService:
     ) -> LoginResult:
         """Policy ask: the login waits for the answer of the PCs whose sessions block it."""
         decided = await self._asking.ask(record, asked)
+        if isinstance(decided, AskLimited):
+            log.info("event=takeover_limited user=%s ip=%s", a.username, a.ip)
+            return RateLimited(decided.retry_after)
         if isinstance(decided, TakeoverRequest):
             log.info("event=takeover_busy user=%s ip=%s", a.username, a.ip)
             return TakeoverBusy(max(0.0, decided.deadline - self.stores.takeovers.clock()))

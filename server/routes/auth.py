@@ -77,8 +77,8 @@ def _response(result: LoginResult) -> HTTPResponse:
 
 @bp.post(paths.LOGIN)
 async def login(request: Request) -> HTTPResponse:
-    attempt = parse_login(_body(request), client_ip(request))
     st = state(request)
+    attempt = parse_login(_body(request), client_ip(request), st.settings.max_sessions)
     result = await st.service.login(attempt)
     if isinstance(result, Admitted):
         st.hub.admitted(result.session)

@@ -18,7 +18,9 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
     <prefix>:{epoch}             HASH, the write counter: era, n, reset_at (never expires)
     <prefix>:events              the pub/sub channel of SessionEvents (JSON)
-    <prefix>:cache:sessions:...  a cached scan_sessions page (5 s)
+    <prefix>:cache:sessions:v2:...  a cached scan_sessions page (5 s); the v2 (records
+                                 with device_class) keeps workers of a rolling upgrade
+                                 from reading each other's pages
 
 The key of an index member is the user's key prefix plus the member, which is
 how the scripts find a record from its index entry.
@@ -92,4 +94,4 @@ class Keys:
         return f"{self.prefix}:{{epoch}}"
 
     def scan_page(self, cursor: str, count: int) -> str:
-        return f"{self.prefix}:cache:sessions:{cursor}:{count}"
+        return f"{self.prefix}:cache:sessions:v2:{cursor}:{count}"

@@ -22,7 +22,7 @@ from server.sessions.base import SessionStore
 from server.sessions.contest import ContestRule, ContestState, judge, retry_seconds
 from server.sessions.events import EventBus, EventHandler, Resync
 from server.sessions.memory_accounts import MemoryAttempts
-from server.sessions.policy import Policy, decide
+from server.sessions.policy import Policy, SessionLimits, decide
 from server.sessions.records import (
     Clock,
     ContestEvent,
@@ -105,7 +105,7 @@ class MemorySessions(SessionStore):
         new: SessionRecord,
         *,
         policy: Policy,
-        max_sessions: int,
+        max_sessions: SessionLimits | int,
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
@@ -120,7 +120,9 @@ class MemorySessions(SessionStore):
         if presence_grace is not None:
             since = self.clock() - presence_grace
             absent = [r.jti for r in records if self._seen.get(r.jti, r.created_at) < since]
-        decision = decide(records, new.device_id, policy, max_sessions, takeover, absent)
+        decision = decide(
+            records, new.device_id, policy, max_sessions, takeover, absent, new.device_class
+        )
         if not decision.admit:
             self._audit_login(AuditEvent.LOGIN_REFUSED, new, "session_active")
             conflicts = tuple(held[j][0] for j in decision.conflicts)
@@ -139,7 +141,15 @@ class MemorySessions(SessionStore):
         return LoginOutcome(new, tuple(e for e in ended if e is not None), ())
 
     def _audit_login(self, event: AuditEvent, new: SessionRecord, reason: str, **more: Any) -> None:
-        self._audit.write(event, new.user, device=new.device_name, ip=new.ip, reason=reason, **more)
+        self._audit.write(
+            event,
+            new.user,
+            device=new.device_name,
+            ip=new.ip,
+            reason=reason,
+            **{"class": new.device_class},
+            **more,
+        )
 
     def _audit_end(self, record: SessionRecord, reason: EndReason, by: By | None) -> None:
         event, why = ending_event(reason.value, by)
@@ -151,6 +161,7 @@ class MemorySessions(SessionStore):
             ip=record.ip,
             reason=why,
             by=by,
+            **{"class": record.device_class},
         )
 
     def _judge(self, new: SessionRecord, now: float, rule: ContestRule) -> ContestRefusal | None:

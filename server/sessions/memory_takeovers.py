@@ -8,7 +8,15 @@ import math
 from server.sessions.audit import AuditEvent, MemoryAudit
 from server.sessions.memory import MemoryEvents
 from server.sessions.records import Clock, TakeoverEvent
-from server.sessions.takeovers import KEEP_AFTER, Answered, TakeoverRequest, Takeovers
+from server.sessions.takeovers import (
+    ASK_LIMIT,
+    ASK_WINDOW,
+    KEEP_AFTER,
+    Answered,
+    AskLimited,
+    TakeoverRequest,
+    Takeovers,
+)
 from shared.messages import TakeoverOutcome
 
 PENDING = TakeoverOutcome.PENDING
@@ -22,6 +30,7 @@ class MemoryTakeovers(Takeovers):
         self._events = events
         self._audit = audit
         self._requests: dict[str, TakeoverRequest] = {}  # user → latest request
+        self._asks: dict[str, tuple[float, int]] = {}  # user → (window start, opened in it)
 
     def _latest(self, user: str) -> TakeoverRequest | None:
         request = self._requests.get(user)
@@ -51,21 +60,31 @@ class MemoryTakeovers(Takeovers):
         self._publish(request)
         return request
 
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
-        current = self._latest(request.user)
-        if current is None:
-            pass
-        elif current.state is TakeoverOutcome.DENIED and current.device_id == request.device_id:
+    async def open(
+        self, request: TakeoverRequest
+    ) -> TakeoverRequest | TakeoverOutcome | AskLimited | None:
+        current, now = self._latest(request.user), self.clock()
+        pending = current is not None and current.state is PENDING and current.deadline > now
+        if current is not None and current.state is TakeoverOutcome.DENIED:
             return TakeoverOutcome.DENIED  # declined lately: not asked again so soon
-        elif current.state is PENDING and current.deadline > self.clock():
-            if current.device_id != request.device_id:
-                return current
+        if pending and current is not None and current.device_id != request.device_id:
+            return current
+        since, asks = self._asks.get(request.user, (0.0, 0))
+        if since + ASK_WINDOW <= now:
+            since, asks = now, 0
+        if asks >= ASK_LIMIT:
+            return AskLimited(since + ASK_WINDOW - now)
+        if pending and current is not None:
             self._set(current.closed(TakeoverOutcome.SUPERSEDED))
+        self._asks[request.user] = (since, asks + 1)
         self._set(request)
         # Forget accounts whose requests are long over (bounded by the accounts asking).
         if len(self._requests) > 1024:
             for user in list(self._requests):
                 self._latest(user)
+            for user, (since, _) in list(self._asks.items()):
+                if since + ASK_WINDOW <= now:
+                    del self._asks[user]
         return None
 
     async def get(self, user: str) -> TakeoverRequest | None:

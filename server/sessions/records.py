@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.device_classes import DEFAULT_CLASS
 from shared.messages import By, Session, TakeoverOutcome
 from shared.reasons import EndReason
 
@@ -33,6 +34,8 @@ class SessionRecord:
     ip: str
     created_at: float
     expires_at: float  # absolute end of life, equal to the token's ``exp``
+    # the client's kind (shared/device_classes.py); records from before classes read so
+    device_class: str = DEFAULT_CLASS
 
     def public(self, *, own: bool = True) -> Session:
         """The wire form. ``own=False`` for a session shown to another PC: its
@@ -42,6 +45,7 @@ class SessionRecord:
             id=self.jti,
             jti=self.jti,
             device_name=self.device_name,
+            device_class=self.device_class,
             ip=self.ip,
             created_at=self.created_at,
             expires_at=self.expires_at,

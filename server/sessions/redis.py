@@ -32,7 +32,7 @@ from server.sessions.attempts import KNOWN_DEVICE_TTL, KNOWN_DEVICES, Reservatio
 from server.sessions.base import SessionStore
 from server.sessions.contest import MEMORY, ContestRule
 from server.sessions.keys import Keys
-from server.sessions.policy import Policy
+from server.sessions.policy import Policy, SessionLimits, as_limits
 from server.sessions.records import (
     UNREACHABLE,
     Clock,
@@ -103,13 +103,17 @@ class RedisSessions(SessionStore):
         new: SessionRecord,
         *,
         policy: Policy,
-        max_sessions: int,
+        max_sessions: SessionLimits | int,
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
         presence_grace: float | None = None,
         contest: ContestRule | None = None,
     ) -> LoginOutcome:
+        limits = as_limits(max_sessions)
+        limit = limits.limit_of(new.device_class)
+        if limit is None:
+            raise ValueError(f"device class {new.device_class!r} is not allowed by {limits}")
         now = self.clock()
         if new.created_at <= self._epoch.reset_at:
             # Born after the reset by definition, even on a node whose clock is behind.
@@ -123,7 +127,7 @@ class RedisSessions(SessionStore):
         keys += [k.contest(new.user), k.contest_log(new.user)]
         args: list[EncodableT] = [k.of_user(new.user), k.channel, new.user, now]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
-        args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
+        args += [min(now + idle_ttl, new.expires_at), policy.value, limit, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
         args += ["" if presence_grace is None else presence_grace]
@@ -132,6 +136,7 @@ class RedisSessions(SessionStore):
         else:
             c = contest
             args += [c.limit, c.window, c.cooldown, c.max_cooldown, MEMORY]
+        args += [new.device_class, int(limits.by_class)]
         give_ip = settle.ip if settle is not None and settle.holds_ip else None
         call = self._streams.call(keys, args)
         reply, learned = await self._change(self._login, call, give_ip)

@@ -28,16 +28,18 @@ from server.sessions.records import (
 from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
-RECORD_FIELDS = 6  # jti, device_id, device_name, ip, created_at, expires_at
+# jti, device_id, device_name, ip, created_at, expires_at, device_class
+RECORD_FIELDS = 7
 
 
 def records(user: str, flat: Sequence[str]) -> list[SessionRecord]:
-    """Session records from a script reply of 6 strings per record."""
+    """Session records from a script reply of 7 strings per record (lib.lua's
+    ``push_record``)."""
     if len(flat) % RECORD_FIELDS:
         raise ValueError(f"record reply of {len(flat)} fields")
     return [
-        SessionRecord(user, jti, device_id, name, ip, float(created), float(expires))
-        for jti, device_id, name, ip, created, expires in (
+        SessionRecord(user, jti, device_id, name, ip, float(created), float(expires), cls)
+        for jti, device_id, name, ip, created, expires, cls in (
             flat[i : i + RECORD_FIELDS] for i in range(0, len(flat), RECORD_FIELDS)
         )
     ]

@@ -14,7 +14,15 @@ from server.sessions.keys import Keys
 from server.sessions.records import Clock
 from server.sessions.redis_audit import Streams
 from server.sessions.redis_conn import Link
-from server.sessions.takeovers import KEEP_AFTER, Answered, TakeoverRequest, Takeovers
+from server.sessions.takeovers import (
+    ASK_LIMIT,
+    ASK_WINDOW,
+    KEEP_AFTER,
+    Answered,
+    AskLimited,
+    TakeoverRequest,
+    Takeovers,
+)
 from shared.messages import By, TakeoverOutcome
 
 _ANSWERED: dict[str, Answered] = {
@@ -40,7 +48,9 @@ class RedisTakeovers(Takeovers):
         call_args: list[EncodableT] = [op, k.channel, user, self.clock(), *args]
         return await self._link.run(self._ask, self._streams.call([k.ask(user)], call_args))
 
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
+    async def open(
+        self, request: TakeoverRequest
+    ) -> TakeoverRequest | TakeoverOutcome | AskLimited | None:
         reply = await self._call(
             request.user,
             "open",
@@ -50,11 +60,15 @@ class RedisTakeovers(Takeovers):
             json.dumps(list(request.targets)),
             request.deadline,
             KEEP_AFTER,
+            ASK_LIMIT,
+            ASK_WINDOW,
         )
         if reply[0] == "opened":
             return None
         if reply[0] == "denied":
             return TakeoverOutcome.DENIED
+        if reply[0] == "limited":
+            return AskLimited(float(reply[1]))
         request_id, device_id, by, targets, deadline = reply[1:6]
         return _request(request.user, request_id, device_id, by, targets, deadline, "pending", "0")
 

@@ -25,6 +25,16 @@ from server.sessions.records import Clock
 from shared.messages import By, TakeoverOutcome
 
 KEEP_AFTER = 30.0  # seconds a closed request stays readable after its deadline
+ASK_LIMIT = 5  # requests an account may open per ASK_WINDOW: one prompt after another
+ASK_WINDOW = 60.0  # is a nuisance to the asked PC, whoever sends them
+
+
+@dataclass(frozen=True, slots=True)
+class AskLimited:
+    """The account opened ``ASK_LIMIT`` requests within ``ASK_WINDOW``: nothing was asked."""
+
+    retry_after: float  # seconds until the window ends
+
 
 Answered = Literal["answered", "closed", "not_found", "not_asked"]
 
@@ -51,15 +61,20 @@ class Takeovers(ABC):
         self.clock = clock
 
     @abstractmethod
-    async def open(self, request: TakeoverRequest) -> TakeoverRequest | TakeoverOutcome | None:
+    async def open(
+        self, request: TakeoverRequest
+    ) -> TakeoverRequest | TakeoverOutcome | AskLimited | None:
         """Make ``request`` the account's pending request and publish it (state pending).
 
         None when opened. An account has one pending request at a time: while one of
         another device is pending (before its deadline) nothing changes and that one
         is returned; a pending one of the same device is closed as ``superseded``
-        (and published) first. While the account's latest request is one of the same
-        device that was denied (kept until ``KEEP_AFTER`` past its deadline), nothing
-        changes and ``denied`` is returned: a declined PC cannot ask again at once.
+        (and published) first. While the account's latest request is a denied one
+        (kept until ``KEEP_AFTER`` past its deadline), nothing changes and ``denied`` is
+        returned: no PC asks again at once - by any device id, which is the client's say.
+        An account opens at most ``ASK_LIMIT`` requests per ``ASK_WINDOW`` (superseded
+        and cancelled ones count): past that nothing changes and :class:`AskLimited`
+        says how long until the window ends.
         """
 
     @abstractmethod

@@ -60,6 +60,7 @@ async def test_a_displacing_login_audits_the_admission_and_the_displacement(
     assert displaced_a.fields["by"]["device_name"] == "PC b"
     assert displaced_a.fields["by"]["ip"] == "10.0.0.2"
     assert displaced_a.user == "alice"
+    assert admitted_b.fields["class"] == displaced_a.fields["class"] == "desktop"
     assert isinstance(displaced_a.at, float)
 
 

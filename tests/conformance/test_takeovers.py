@@ -7,7 +7,13 @@ import asyncio
 
 from server.sessions.factory import Stores
 from server.sessions.records import TakeoverEvent
-from server.sessions.takeovers import KEEP_AFTER, TakeoverRequest
+from server.sessions.takeovers import (
+    ASK_LIMIT,
+    ASK_WINDOW,
+    KEEP_AFTER,
+    AskLimited,
+    TakeoverRequest,
+)
 from shared.messages import By, TakeoverOutcome
 from tests.conformance.helpers import START, FakeClock, Listener, listening
 
@@ -158,7 +164,9 @@ async def test_concurrent_answers_decide_once(stores: Stores) -> None:
     assert all(a[1] is final.state for a in answers[:-1])
 
 
-async def test_a_denied_pc_is_not_asked_again_at_once(stores: Stores, clock: FakeClock) -> None:
+async def test_after_a_denial_the_account_is_not_asked_again_at_once(
+    stores: Stores, clock: FakeClock
+) -> None:
     takeovers = stores.takeovers
     await takeovers.open(request("r1", "pc-2"))
     await takeovers.answer("alice", "r1", "jti-1", False)
@@ -166,8 +174,28 @@ async def test_a_denied_pc_is_not_asked_again_at_once(stores: Stores, clock: Fak
     found = await takeovers.get("alice")
     assert found is not None
     assert (found.id, found.state) == ("r1", TakeoverOutcome.DENIED)
-    # Another PC may ask; and the declined one once the denial is forgotten.
-    assert await takeovers.open(request("r3", "pc-3")) is None
-    await takeovers.close("alice", "r3", TakeoverOutcome.CANCELLED)
+    # Nor any other PC: a device id is whatever the client says, so a loop of logins
+    # each with a new one would otherwise prompt the person who said no again and again.
+    assert await takeovers.open(request("r3", "pc-3")) is TakeoverOutcome.DENIED
     clock.advance(20 + KEEP_AFTER)
     assert await takeovers.open(request("r4", "pc-2", timeout=20 + KEEP_AFTER + 20)) is None
+
+
+async def test_an_account_opens_a_bounded_number_of_requests(
+    stores: Stores, clock: FakeClock
+) -> None:
+    takeovers = stores.takeovers
+    for n in range(ASK_LIMIT):
+        assert await takeovers.open(request(f"r{n}", f"pc-{n % 2}")) is None
+        await takeovers.close("alice", f"r{n}", TakeoverOutcome.CANCELLED)
+        clock.advance(1)
+    limited = await takeovers.open(request("rx", "pc-9", timeout=ASK_LIMIT + 20))
+    assert limited == AskLimited(ASK_WINDOW - ASK_LIMIT)
+    found = await takeovers.get("alice")
+    assert found is not None
+    assert found.id == f"r{ASK_LIMIT - 1}"  # nothing changed
+    # Other accounts are not held back, and the window ends.
+    other = TakeoverRequest("bob", "b1", "pc-3", request().by, ("jti-9",), clock() + 20)
+    assert await takeovers.open(other) is None
+    clock.advance(ASK_WINDOW - ASK_LIMIT)
+    assert await takeovers.open(request("ry", "pc-9", timeout=ASK_WINDOW + 20)) is None

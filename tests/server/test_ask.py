@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from server import config
 from server.core.asking import REACH
+from server.sessions.takeovers import ASK_LIMIT, ASK_WINDOW
 from tests.support.clients import Socket, auth, connected, login
 from tests.support.server import REDIS_TEST_URL, ServerProcess, login_body, timeout
 
@@ -121,6 +123,9 @@ async def test_denied_takeover_keeps_pc1(server: ServerProcess) -> None:
     # Declined, PC-2 is not let to ask again at once: refused without a new prompt.
     again = await _login(server, "PC-2")
     assert again.json() == {"error": "takeover_denied", "outcome": "denied"}
+    # Nor under another device id (the client's say): no loop of fresh ids pesters PC-1.
+    other = await _login(server, "PC-7")
+    assert other.json() == {"error": "takeover_denied", "outcome": "denied"}
     with pytest.raises(TimeoutError):
         await _message(sock, "takeover_request", wait=1)
     await sock.conn.close()
@@ -240,3 +245,59 @@ async def test_a_socket_reconnecting_while_asked_is_shown_the_request(
     assert (await _answer(server, pc1, request_id, {"allow": False})).status_code == 200
     assert (await waiting).json()["outcome"] == "denied"
     await again.conn.close()
+
+
+async def test_a_stopping_server_answers_its_waiting_logins_and_takes_their_requests_back(
+    ask_server: Callable[..., ServerProcess], engine: str, redis_prefix: str
+) -> None:
+    """A stop while logins wait: each gets a 503 (to retry elsewhere) rather than a cut
+    connection, and its request is closed (``cancelled``), not left pending in the store
+    to hold other PCs off and to prompt PC-1 wherever it reconnects."""
+    server = ask_server()
+    waiting = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout(40)) as http:
+        for user in ("user1", "user2"):
+            sock = await connected(server, login(server, user, "PC-1")["access_token"])
+            body = login_body(user, "PC-2")
+            waiting.append(asyncio.create_task(http.post("/api/auth/login", json=body)))
+            await _message(sock, "takeover_request")
+        started = time.monotonic()
+        await asyncio.to_thread(server.stop)
+        assert time.monotonic() - started < 8
+        for r in await asyncio.gather(*waiting, return_exceptions=True):
+            assert isinstance(r, httpx.Response), repr(r)
+            assert (r.status_code, r.json()["error"]) == (503, "store_unavailable")
+    assert "Traceback" not in server.log()
+    if engine == "redis":
+        async with aioredis.Redis.from_url(REDIS_TEST_URL, decode_responses=True) as r:
+            for user in ("user1", "user2"):
+                state = await r.hget(f"{redis_prefix}:{{u:{user}}}:ask", "state")
+                assert state == "cancelled", (user, state)
+
+
+async def test_a_cancel_is_never_lost(server: ServerProcess) -> None:
+    """PC-2 gives up right as PC-1 is shown the request, again and again: every time the
+    request is closed as cancelled, and no login of a gone client waits on to be admitted.
+
+    (Python 3.11's ``asyncio.wait_for`` dropped a cancel arriving as the account's event
+    woke the waiting login - under Redis, the very event that shows PC-1 the request; the
+    login then waited out the time-out and displaced PC-1 for a client long gone.)"""
+    pc1 = login(server, device="PC-1")["access_token"]
+    sock = await connected(server, pc1)
+    for _ in range(ASK_LIMIT):
+        waiting = asyncio.create_task(_login(server, "PC-2"))
+        request = await _message(sock, "takeover_request")
+        waiting.cancel()
+        closed = await _message(sock, "takeover_closed")
+        assert closed == {"type": "takeover_closed", "id": request["id"], "outcome": "cancelled"}
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get("/api/auth/me", headers=auth(pc1))).status_code == 200
+    # A loop of asks and cancels would flash one prompt after another on PC-1: past
+    # ASK_LIMIT a minute the account's logins get 429 and PC-1 is not asked.
+    limited = await _login(server, "PC-9")
+    assert limited.status_code == 429, limited.text
+    assert limited.json()["error"] == "rate_limited"
+    assert 1 <= int(limited.headers["retry-after"]) <= ASK_WINDOW
+    with pytest.raises(TimeoutError):
+        await _message(sock, "takeover_request", wait=1)
+    await sock.conn.close()

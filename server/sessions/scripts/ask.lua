@@ -8,9 +8,12 @@
 -- ARGV[2]  event channel   ARGV[3]  user   ARGV[4]  now, Unix seconds from the caller's clock
 -- open:    ARGV[5] id  ARGV[6] device_id  ARGV[7] by  ARGV[8] targets  ARGV[9] deadline
 --          ARGV[10] seconds the record is kept after its deadline
+--          ARGV[11] requests an account may open per window   ARGV[12] that window, s
 --          → {"opened"}, or {"busy", id, device_id, by, targets, deadline}: another
---          device's request is pending, nothing changed; or {"denied"}: this device's
---          last request was denied and is still kept: it is not asked again so soon
+--          device's request is pending, nothing changed; or {"denied"}: the account's
+--          last request was denied and is still kept: it is not asked again so soon;
+--          or {"limited", seconds}: the account opened ARGV[11] requests in this
+--          window (fields asks, asks_since; they outlive the request fields)
 -- shown:   ARGV[5] id  → 1 when that request is pending (now marked shown), else 0
 -- answer:  ARGV[5] id  ARGV[6] the answering session's jti  ARGV[7] "1" allow | "0" deny
 --          → {"answered" | "closed" | "not_found" | "not_asked", state}
@@ -48,27 +51,35 @@ local function set_state(state)
 end
 
 local cur = redis.call('HMGET', key, 'id', 'state', 'deadline', 'device_id', 'shown', 'forget')
+local REQUEST = {'id', 'device_id', 'by', 'targets', 'deadline', 'state', 'shown', 'forget'}
 if cur[1] and tonumber(cur[6]) <= now then
-  redis.call('DEL', key)  -- past its keep by the caller's clock (the TTL only collects it)
+  -- Past its keep by the caller's clock (the TTL only collects it); the count stays.
+  redis.call('HDEL', key, unpack(REQUEST))
   cur = {}
 end
 local pending = cur[2] == 'pending'
 
 if op == 'open' then
-  if cur[2] == 'denied' and cur[4] == ARGV[6] then return {'denied'} end
+  if cur[2] == 'denied' then return {'denied'} end
   if pending and tonumber(cur[3]) > now then
     if cur[4] ~= ARGV[6] then
       local f = redis.call('HMGET', key, 'id', 'device_id', 'by', 'targets', 'deadline')
       return {'busy', f[1], f[2], f[3], f[4], f[5]}
     end
-    set_state('superseded')
   end
-  redis.call('DEL', key)
+  local limit, window = tonumber(ARGV[11]), tonumber(ARGV[12])
+  local since = tonumber(redis.call('HGET', key, 'asks_since') or '0')
+  local asks = tonumber(redis.call('HGET', key, 'asks') or '0')
+  if since + window <= now then since, asks = now, 0 end
+  if asks >= limit then return {'limited', string.format('%.17g', since + window - now)} end
+  if pending and tonumber(cur[3]) > now then set_state('superseded') end
+  redis.call('HSET', key, 'asks', asks + 1, 'asks_since', string.format('%.17g', since))
   redis.call('HSET', key, 'id', ARGV[5], 'device_id', ARGV[6], 'by', ARGV[7],
     'targets', ARGV[8], 'deadline', ARGV[9], 'state', 'pending', 'shown', '0')
   local forget = tonumber(ARGV[9]) + tonumber(ARGV[10])
   redis.call('HSET', key, 'forget', string.format('%.17g', forget))
-  redis.call('PEXPIRE', key, math.max(1, math.ceil((forget - now) * 1000)))
+  local last = math.max(forget, since + window)
+  redis.call('PEXPIRE', key, math.max(1, math.ceil((last - now) * 1000)))
   publish('pending')
   return {'opened'}
 end

@@ -7,13 +7,16 @@
 --   index        ZSET  "s:<jti>" scored by the live session's idle deadline,
 --                      "t:<jti>" scored by the tombstone's end (the session's expires_at)
 --   P .. member  HASH  the record of that member, P being "<prefix>:{u:<user>}:"
+--                      (a session: FIELDS, "seen"; one written before device classes
+--                      has no device_class and reads as "desktop")
 -- Deadlines are compared with the caller's clock ("now" in ARGV), never Redis TIME.
 -- Key TTLs are only a garbage-collection backstop: each is set to the record's last
 -- possible moment (a session's expires_at, since an idle session becomes an
 -- "expired" tombstone until then) relative to now plus a margin, so Redis never
 -- drops a record the clock still considers alive.
 
-local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at'}
+local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at', 'device_class'}
+local DEFAULT_CLASS = 'desktop'  -- shared/device_classes.py
 
 -- The audit stream (server/sessions/audit.py). Every script that loads this file is
 -- called with the stream as its LAST key (one in the script's own hash slot on a
@@ -27,13 +30,14 @@ if not (AUDIT_STREAM and string.find(AUDIT_STREAM, ':audit', 1, true) and tonumb
 end
 
 -- Append one audit entry: at (the caller's clock), event, then name/value pairs, of
--- which a value that is nil, "" or the JSON literal "null" is left out.
+-- which a value that is nil, false (a missing hash field), "" or the JSON literal "null"
+-- is left out.
 local function audit(at, event, ...)
   local entry = {'at', at, 'event', event}
   local pairs_in = {...}
   for i = 1, select('#', ...), 2 do
     local v = pairs_in[i + 1]
-    if v ~= nil and v ~= '' and v ~= 'null' then
+    if v and v ~= '' and v ~= 'null' then
       entry[#entry + 1] = pairs_in[i]
       entry[#entry + 1] = v
     end
@@ -56,7 +60,7 @@ local function audit_end(P, jti, f, reason, by, now)
     event, why = 'ended', reason
   end
   audit(string.format('%.17g', now), event, 'user', user_of(P), 'jti', jti,
-    'device', f[2], 'ip', f[3], 'reason', why, 'by', by)
+    'device', f[2], 'ip', f[3], 'class', f[6], 'reason', why, 'by', by)
 end
 
 -- PEXPIRE argument for a record whose deadline is `deadline`.
@@ -128,7 +132,10 @@ local function live(index, P, jti, now, margin)
     redis.call('ZREM', index, member)
     return nil
   end
-  if tonumber(deadline) > now then return f end
+  if tonumber(deadline) > now then
+    f[6] = f[6] or DEFAULT_CLASS
+    return f
+  end
   bury(index, P, jti, f, 'expired', 'null', now, margin)
   return nil
 end
