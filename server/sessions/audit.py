@@ -40,9 +40,11 @@ SCAN_BUDGET = 5000
 
 class AuditEvent(StrEnum):
     LOGIN_ADMITTED = "login_admitted"
-    LOGIN_REFUSED = "login_refused"  # reason: session_active | contested | disabled
+    # reason: session_active | contested | disabled | takeover_denied | takeover_pending
+    LOGIN_REFUSED = "login_refused"
     LOGIN_FAILED = "login_failed"  # reason: bad_password | unknown_user
-    LOGIN_LIMITED = "login_limited"  # reason: account | device | ip (the full bucket)
+    # reason: account | device | ip (the full bucket) | takeovers (policy ask's 5 a minute)
+    LOGIN_LIMITED = "login_limited"
     DISPLACED = "displaced"  # by: the device that signed in
     LOGGED_OUT = "logged_out"  # the PC signed itself out
     ENDED = "ended"  # reason: user (another PC of the account, by) | admin | disabled

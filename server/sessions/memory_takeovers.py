@@ -55,6 +55,10 @@ class MemoryTakeovers(Takeovers):
             TakeoverEvent(request.user, request.id, request.state, request.targets, by, timeout)
         )
 
+    def _refused(self, request: TakeoverRequest, event: AuditEvent, reason: str) -> None:
+        # A login refused without asking, audited like the other refusals (as ask.lua).
+        self._audit.write(event, request.user, reason=reason, by=request.by)
+
     def _set(self, request: TakeoverRequest) -> TakeoverRequest:
         self._requests[request.user] = request
         self._publish(request)
@@ -66,13 +70,16 @@ class MemoryTakeovers(Takeovers):
         current, now = self._latest(request.user), self.clock()
         pending = current is not None and current.state is PENDING and current.deadline > now
         if current is not None and current.state is TakeoverOutcome.DENIED:
+            self._refused(request, AuditEvent.LOGIN_REFUSED, "takeover_denied")
             return TakeoverOutcome.DENIED  # declined lately: not asked again so soon
         if pending and current is not None and current.device_id != request.device_id:
+            self._refused(request, AuditEvent.LOGIN_REFUSED, "takeover_pending")
             return current
         since, asks = self._asks.get(request.user, (0.0, 0))
         if since + ASK_WINDOW <= now:
             since, asks = now, 0
         if asks >= ASK_LIMIT:
+            self._refused(request, AuditEvent.LOGIN_LIMITED, "takeovers")
             return AskLimited(since + ASK_WINDOW - now)
         if pending and current is not None:
             self._set(current.closed(TakeoverOutcome.SUPERSEDED))

@@ -16,7 +16,7 @@ from server.sessions.contest import ContestRule
 from server.sessions.factory import Stores, memory_stores, redis_stores
 from server.sessions.policy import Policy
 from server.sessions.records import Account, SessionRecord
-from server.sessions.takeovers import TakeoverRequest
+from server.sessions.takeovers import ASK_LIMIT, AskLimited, TakeoverRequest
 from shared.messages import By
 from shared.reasons import EndReason
 from tests.conformance.helpers import LIFETIME, START, FakeClock, Login
@@ -381,3 +381,25 @@ async def test_takeover_requests_are_audited_at_each_change(stores: Stores) -> N
     assert kinds(found) == [("takeover", "pending"), ("takeover", "denied")]
     assert all(e.fields["request"] == "r1" for e in found)
     assert found[0].fields["by"] == dict(by)
+
+
+async def test_logins_refused_without_asking_are_audited(stores: Stores) -> None:
+    """Policy ask: another PC asking already, a denial kept, and too many requests a minute
+    each refuse a login without asking, and each writes one entry naming why."""
+    by = By(device_name="PC 2", ip="203.0.113.5", at=1.5)
+    takeovers = stores.takeovers
+    assert (
+        await takeovers.open(TakeoverRequest("alice", "r1", "pc-2", by, ("j",), START + 20)) is None
+    )
+    assert await takeovers.open(TakeoverRequest("alice", "r2", "pc-3", by, ("j",), START + 20))
+    await takeovers.answer("alice", "r1", "j", False)
+    assert await takeovers.open(TakeoverRequest("alice", "r3", "pc-3", by, ("j",), START + 20))
+    for n in range(ASK_LIMIT):
+        request = TakeoverRequest("bob", f"b{n}", "pc-2", by, ("j",), START + 20)
+        assert await takeovers.open(request) is None
+    limited = await takeovers.open(TakeoverRequest("bob", "bx", "pc-2", by, ("j",), START + 20))
+    assert isinstance(limited, AskLimited)
+    alice = [k for k in kinds(await entries(stores, "alice")) if k[0] != "takeover"]
+    assert alice == [("login_refused", "takeover_pending"), ("login_refused", "takeover_denied")]
+    bob = [k for k in kinds(await entries(stores, "bob")) if k[0] != "takeover"]
+    assert bob == [("login_limited", "takeovers")]

@@ -60,10 +60,18 @@ end
 local pending = cur[2] == 'pending'
 
 if op == 'open' then
-  if cur[2] == 'denied' then return {'denied'} end
+  -- A login refused without asking: audited like the other refusals (by: the waiting PC).
+  local function refused(event, reason)
+    audit(ARGV[4], event, 'user', user, 'reason', reason, 'by', ARGV[7])
+  end
+  if cur[2] == 'denied' then
+    refused('login_refused', 'takeover_denied')
+    return {'denied'}
+  end
   if pending and tonumber(cur[3]) > now then
     if cur[4] ~= ARGV[6] then
       local f = redis.call('HMGET', key, 'id', 'device_id', 'by', 'targets', 'deadline')
+      refused('login_refused', 'takeover_pending')
       return {'busy', f[1], f[2], f[3], f[4], f[5]}
     end
   end
@@ -71,7 +79,10 @@ if op == 'open' then
   local since = tonumber(redis.call('HGET', key, 'asks_since') or '0')
   local asks = tonumber(redis.call('HGET', key, 'asks') or '0')
   if since + window <= now then since, asks = now, 0 end
-  if asks >= limit then return {'limited', string.format('%.17g', since + window - now)} end
+  if asks >= limit then
+    refused('login_limited', 'takeovers')
+    return {'limited', string.format('%.17g', since + window - now)}
+  end
   if pending and tonumber(cur[3]) > now then set_state('superseded') end
   redis.call('HSET', key, 'asks', asks + 1, 'asks_since', string.format('%.17g', since))
   redis.call('HSET', key, 'id', ARGV[5], 'device_id', ARGV[6], 'by', ARGV[7],
