@@ -65,12 +65,15 @@ def redis_stores(
     from server.sessions.redis_accounts import RedisAccounts, RedisAttempts
     from server.sessions.redis_conn import Link
     from server.sessions.redis_events import RedisEvents
+    from server.sessions.redis_shards import ShardedEvents
 
     keys = Keys(prefix)
     link = Link(url, max_connections=max_connections, timeout=timeout)
     attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000))
     sessions = RedisSessions(link, keys, attempts, clock=clock, ttl_margin=ttl_margin)
-    events = RedisEvents(link, keys.channel)
+    events: EventBus = (
+        ShardedEvents(link, keys) if link.cluster else RedisEvents(link, keys.channel)
+    )
     return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link.close])
 
 

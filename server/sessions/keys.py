@@ -16,7 +16,8 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
     <prefix>:{epoch}             HASH, the write counter: era, n, reset_at (never expires)
-    <prefix>:events              the pub/sub channel of SessionEvents (JSON)
+    <prefix>:events              the pub/sub channel of SessionEvents (JSON), one server
+    <prefix>:{u:alice}:events    alice's own sharded channel (SPUBLISH), on a cluster
     <prefix>:cache:sessions:...  a cached scan_sessions page (5 s)
 
 The key of an index member is the user's key prefix plus the member, which is
@@ -64,6 +65,14 @@ class Keys:
     def user_of_index(self, key: str) -> str:
         """The user whose index is ``key`` (inverse of :meth:`index`)."""
         return key[len(self.prefix) + len(":{u:") : -len("}:index")]
+
+    def events(self, user: str) -> str:
+        """The sharded pub/sub channel of ``user``'s events, in the slot of its keys."""
+        return self.of_user(user) + "events"
+
+    def user_of_events(self, channel: str) -> str:
+        """The user whose channel is ``channel`` (inverse of :meth:`events`)."""
+        return channel[len(self.prefix) + len(":{u:") : -len("}:events")]
 
     def devices(self, user: str) -> str:
         return self.of_user(user) + "devices"

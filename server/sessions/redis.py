@@ -87,6 +87,9 @@ class RedisSessions(SessionStore):
         self._attempts = attempts
         self._epoch = Epoch(link, keys, clock)
         self._margin_ms = math.ceil(ttl_margin * 1000)
+        # Where the scripts publish: each user's own channel on a cluster (SPUBLISH, heard
+        # only by the workers holding that user's sockets), the one channel on one server.
+        self._channel = keys.events if link.cluster else lambda _user: keys.channel
         self._login = link.script("login.lua")
         self._check = link.script("check.lua")
         self._end = link.script("end.lua")
@@ -118,7 +121,7 @@ class RedisSessions(SessionStore):
             bucket = self._attempts.bucket_of(settle)
         keys = [k.index(new.user), bucket, k.devices(new.user)]
         keys += [k.contest(new.user), k.contest_log(new.user)]
-        args: list[EncodableT] = [k.of_user(new.user), k.channel, new.user, now]
+        args: list[EncodableT] = [k.of_user(new.user), self._channel(new.user), new.user, now]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
         args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
@@ -182,7 +185,7 @@ class RedisSessions(SessionStore):
         k = self._keys
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
         args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
-        args += [k.channel, user, self._epoch.reset_at, int(present)]
+        args += [self._channel(user), user, self._epoch.reset_at, int(present)]
         return [k.index(user)], args
 
     async def check(
@@ -210,7 +213,7 @@ class RedisSessions(SessionStore):
         self, user: str, reason: EndReason, by: By | None, *jti: str
     ) -> list[SessionRecord]:
         keys = self._keys
-        args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
+        args: list[EncodableT] = [keys.of_user(user), self._channel(user), user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
         reply, _ = await self._change(self._end, ([keys.index(user)], args))
         return codec.records(user, reply)

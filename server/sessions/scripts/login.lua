@@ -36,9 +36,9 @@
 -- then jti) beyond max_sessions - or, under reject / confirm without takeover,
 -- refuse and change no session; when another device's session would be evicted,
 -- judge the login by the ping-pong guard (server/sessions/contest.py judge), which may
--- refuse it (changing no session; PUBLISH a "contested" event when the refusal makes
+-- refuse it (changing no session; publish a "contested" event when the refusal makes
 -- the account contested); admit the new session; tombstone every evicted one
--- ("displaced", by) and PUBLISH its event; when other live sessions remain, PUBLISH
+-- ("displaced", by) and publish its event; when other live sessions remain, publish
 -- that the account's list changed (reason null).
 --
 -- Returns {admitted (1|0), #ended, #conflicts, wait, began (1|0), displacements,
@@ -79,7 +79,7 @@ local function judge_contest()
   local cooldown = math.min(doubled, tonumber(ARGV[25]))
   redis.call('HSET', contest, 'until', seconds(now + cooldown), 'strikes', strikes)
   redis.call('PEXPIRE', contest, ttl_ms(now + cooldown + memory, now, margin))
-  redis.call('PUBLISH', channel, '{"type":"contested","user":' .. cjson.encode(user)
+  publish(channel, '{"type":"contested","user":' .. cjson.encode(user)
     .. ',"jti":"","reason":null,"by":null,"retry_after":'
     .. string.format('%d', math.max(1, math.ceil(cooldown))) .. '}')
   return {0, 0, 0, seconds(cooldown), 1, hits + 1}
@@ -157,7 +157,7 @@ for _, s in ipairs(evict) do
   push_record(out, s.jti, s.f)
 end
 if #others > math.max(excess, 0) then
-  redis.call('PUBLISH', channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
+  publish(channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
     .. cjson.encode(jti) .. ',"reason":null,"by":null}')
 end
 expire_index(index, now, margin, tonumber(ARGV[10]))
