@@ -67,49 +67,46 @@ class _Shard:
         self.client = client
         self.users: set[str] = set()  # subscribed here, or being subscribed
         self.joining: collections.Counter[str] = collections.Counter()  # SSUBSCRIBEs unanswered
-        self.leaving: collections.Counter[str] = (
-            collections.Counter()
-        )  # own SUNSUBSCRIBEs unanswered
+        self.leaving: collections.Counter[str] = collections.Counter()  # own SUNSUBSCRIBEs, too
         self.outbox: list[tuple[str, list[str]]] = []  # commands not written yet
-        self.wake = asyncio.Event()
+        self.conn: AbstractConnection | None = None  # once connected
         self.task: asyncio.Task[None] | None = None
 
     def send(self, command: str, channels: list[str]) -> None:
+        """Queue ``command`` (one slot's channels); :meth:`flush` writes it."""
         counter = self.joining if command == "SSUBSCRIBE" else self.leaving
         counter.update(channels)
         self.outbox.append((command, channels))
-        self.wake.set()
+
+    async def flush(self) -> None:
+        """Write what is queued, in one write, if connected (else :meth:`run` will)."""
+        if self.conn is None or not self.outbox:
+            return
+        commands, self.outbox = self.outbox, []
+        # The bytes are handed to the transport at once; only the drain is awaited.
+        await self.conn.send_packed_command(
+            self.conn.pack_commands([(command, *channels) for command, channels in commands])
+        )
 
     async def run(self) -> None:
-        """Connect, then write the outbox and read replies until the connection fails."""
+        """Connect, write the queue, then read replies until the connection fails."""
         conn = await self.client.connection_pool.get_connection()  # type: ignore[no-untyped-call]
         try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._write(conn))
-                group.create_task(self._read(conn))
+            self.conn = conn
+            await self.flush()
+            while True:
+                # math.inf: block for as long as it takes, not socket_timeout.
+                reply = await conn.read_response(timeout=math.inf, push_request=True)
+                kind, channel, data = reply[0], reply[1], reply[2]
+                if kind == "smessage":
+                    self.bus.received(data)
+                elif kind == "ssubscribe":
+                    self.bus.confirmed(self, channel)
+                elif kind == "sunsubscribe":
+                    self.bus.unsubscribed(self, channel)
         finally:
-            await conn.disconnect()
-
-    async def _write(self, conn: AbstractConnection) -> None:
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            commands, self.outbox = self.outbox, []
-            await conn.send_packed_command(
-                conn.pack_commands([(command, *channels) for command, channels in commands])
-            )
-
-    async def _read(self, conn: AbstractConnection) -> None:
-        while True:
-            # math.inf: block for as long as it takes, not socket_timeout.
-            reply = await conn.read_response(timeout=math.inf, push_request=True)
-            kind, channel, data = reply[0], reply[1], reply[2]
-            if kind == "smessage":
-                self.bus.received(data)
-            elif kind == "ssubscribe":
-                self.bus.confirmed(self, channel)
-            elif kind == "sunsubscribe":
-                self.bus.unsubscribed(self, channel)
+            self.conn = None
+            await conn.disconnect(nowait=True)
 
 
 class ShardedEvents(EventBus):
@@ -183,8 +180,11 @@ class ShardedEvents(EventBus):
                 group.create_task(self._resync_forever(resync))
         finally:
             self._handler = None
+            tasks = [shard.task for shard in self._shards.values() if shard.task is not None]
             for shard in list(self._shards.values()):
-                await self._close(shard)
+                self._close(shard)
+            if tasks:
+                await asyncio.wait(tasks, timeout=1.0)
             self._joins |= self._wanted  # a later listen starts from scratch
             self._leaves.clear()
             self._lost.clear()
@@ -210,44 +210,48 @@ class ShardedEvents(EventBus):
 
     async def _reconcile(self) -> bool:
         """Send the batch's SUNSUBSCRIBEs and SSUBSCRIBEs; whether every join found a shard."""
+        touched: set[_Shard] = set()
         leaves, self._leaves = self._leaves, set()
-        closing: set[_Shard] = set()
         for shard, slots in self._by_slot(leaves, self._at.get):
             for channels in slots.values():
                 for channel in channels:
                     self._forget(self._keys.user_of_events(channel))
                 if shard.users:
                     shard.send("SUNSUBSCRIBE", channels)
+                    touched.add(shard)
             if not shard.users:
-                closing.add(shard)  # closing the connection drops its subscriptions
-        for shard in closing:
-            await self._close(shard)
-        if not self._joins:
-            return True
-        async with self._link.io() as client:  # the topology, learned again after a failure
-            assert isinstance(client, RedisCluster)
-            joins, self._joins = self._joins, set()
-            unplaced: set[str] = set()
-            loop = asyncio.get_running_loop()
+                self._close(shard)  # closing its connection drops its subscriptions
+                touched.discard(shard)
+        unplaced: set[str] = set()
+        if self._joins:
+            async with self._link.io() as client:  # the topology, learned again after a failure
+                assert isinstance(client, RedisCluster)
+                joins, self._joins = self._joins, set()
+                loop = asyncio.get_running_loop()
 
-            def home(user: str) -> _Shard | None:
-                try:
-                    node = client.get_node_from_key(self._keys.events(user))
-                except rx.SlotNotCoveredError:
-                    node = None
-                if node is None or loop.time() < self._not_before.get(node.name, 0.0):
-                    unplaced.add(user)  # nobody serves it, or its node failed a moment ago
-                    return None
-                return self._shard(node)
+                def home(user: str) -> _Shard | None:
+                    try:
+                        node = client.get_node_from_key(self._keys.events(user))
+                    except rx.SlotNotCoveredError:
+                        node = None
+                    if node is None or loop.time() < self._not_before.get(node.name, 0.0):
+                        unplaced.add(user)  # nobody serves it, or its node failed a moment ago
+                        return None
+                    return self._shard(node)
 
-            for shard, slots in self._by_slot(joins, home):
-                for channels in slots.values():
-                    for channel in channels:
-                        user = self._keys.user_of_events(channel)
-                        self._at[user] = shard
-                        shard.users.add(user)
-                    shard.send("SSUBSCRIBE", channels)
-            self._joins |= unplaced
+                for shard, slots in self._by_slot(joins, home):
+                    for channels in slots.values():
+                        for channel in channels:
+                            user = self._keys.user_of_events(channel)
+                            self._at[user] = shard
+                            shard.users.add(user)
+                        shard.send("SSUBSCRIBE", channels)
+                    touched.add(shard)
+                self._joins |= unplaced
+        for shard in touched:
+            # A write that fails has failed the connection: its reader reports the loss.
+            with contextlib.suppress(*_FAILURES):
+                await shard.flush()
         return not unplaced
 
     def _by_slot(
@@ -315,15 +319,15 @@ class ShardedEvents(EventBus):
         task = asyncio.get_running_loop().create_task(shard.client.aclose())
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
-    async def _close(self, shard: _Shard) -> None:
+    def _close(self, shard: _Shard) -> None:
+        """Close ``shard`` on purpose (its subscriptions go with its connection)."""
         if self._shards.get(shard.node.name) is shard:
             del self._shards[shard.node.name]
         for user in list(shard.users):
             self._forget(user)
         if shard.task is not None:
             shard.task.cancel()
-            await asyncio.wait([shard.task])
-        await shard.client.aclose()
+        self._spawn_close(shard)
 
     # -- what a shard hears -----------------------------------------------------------
 
