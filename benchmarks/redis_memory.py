@@ -15,7 +15,8 @@ address, argon2id hashes):
 5. subscriptions: ``n`` sharded channels subscribed on one connection (what a worker
                   holds on a cluster shard for ``n`` users)
 
-and ``MEMORY USAGE`` of one key of each kind.
+and ``MEMORY USAGE`` of one key of each kind; also Redis's own time per script call
+(``INFO commandstats``) for a displacing login and for a re-check.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ PREFIX = "lg"
 
 def _used(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
+
+
+def _usec_per_evalsha(client: redis.Redis) -> float:
+    """Redis's own time per EVALSHA since the last CONFIG RESETSTAT (INFO commandstats)."""
+    return float(client.info("commandstats")["cmdstat_evalsha"]["usec_per_call"])
 
 
 async def _measure(url: str, n: int) -> dict[str, Any]:
@@ -76,11 +82,22 @@ async def _measure(url: str, n: int) -> dict[str, Any]:
         after_sessions = _used(client)
         figures["bytes_per_session"] = round((after_sessions - after_accounts) / n)
 
+        second: dict[str, str] = {}
+        client.config_resetstat()
         for chunk in range(0, n, 200):
             batch = users[chunk : chunk + 200]
-            await asyncio.gather(*(login(u, f"device-{u}-b") for u in batch))
+            jtis = await asyncio.gather(*(login(u, f"device-{u}-b") for u in batch))
+            second.update(zip(batch, jtis, strict=True))
+        figures["usec_per_displacing_login_script"] = _usec_per_evalsha(client)
         after_tombstones = _used(client)
         figures["bytes_per_tombstone"] = round((after_tombstones - after_sessions) / n)
+
+        # The re-check round's load: check.lua per socket, pipelined ~70 a slice.
+        refs = [(u, second[u]) for u in users]  # live sessions
+        client.config_resetstat()
+        for chunk in range(0, n, 70):
+            await stores.sessions.check_many(refs[chunk : chunk + 70], touch_ttl=3600, present=True)
+        figures["usec_per_check_script"] = _usec_per_evalsha(client)
 
         # Real logins also remember the device (reserve/settle): one ZSET member each.
         before_devices = _used(client)
