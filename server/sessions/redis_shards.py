@@ -128,6 +128,7 @@ class ShardedEvents(EventBus):
         self._dirty = asyncio.Event()
         self._resync_due = asyncio.Event()
         self._handler: EventHandler | None = None
+        self._closing: set[asyncio.Task[None]] = set()  # connections being closed
         self._failures: dict[str, int] = {}  # node → connections lost in a row
         self._not_before: dict[str, float] = {}  # node → loop time of the next try
         self._backoff = ExponentialWithJitterBackoff(base=0.05, cap=2.0)
@@ -183,6 +184,7 @@ class ShardedEvents(EventBus):
             tasks = [shard.task for shard in self._shards.values() if shard.task is not None]
             for shard in list(self._shards.values()):
                 self._close(shard)
+            tasks += self._closing
             if tasks:
                 await asyncio.wait(tasks, timeout=1.0)
             self._joins |= self._wanted  # a later listen starts from scratch
@@ -317,7 +319,13 @@ class ShardedEvents(EventBus):
 
     def _spawn_close(self, shard: _Shard) -> None:
         task = asyncio.get_running_loop().create_task(shard.client.aclose())
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._closing.add(task)
+        task.add_done_callback(self._closed)
+
+    def _closed(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled():
+            task.exception()  # a close that failed: the connection is gone all the same
 
     def _close(self, shard: _Shard) -> None:
         """Close ``shard`` on purpose (its subscriptions go with its connection)."""

@@ -162,3 +162,35 @@ async def test_a_failover_resubscribes_and_resyncs_exactly_that_shards_users(
     finally:
         await store.close()
         cluster.stop()
+
+
+async def test_a_manual_failover_moves_a_users_subscription_to_the_new_primary(
+    clock: FakeClock,
+) -> None:
+    """When a primary hands its slots to its replica (CLUSTER FAILOVER), the old primary
+    drops the users' channels itself; they are subscribed in the shard again, resynced,
+    and their events are heard again."""
+    cluster = RedisCluster(replicas=1, options=("--cluster-node-timeout", "1000")).start()
+    prefix = new_prefix()
+    store = redis_stores(cluster.url, prefix=prefix, clock=clock)
+    try:
+        old = cluster.primaries()[0]
+        user = cluster.user_on(prefix, old)
+        async with listening(store, user) as listener:
+            replica = cluster.replica_of(old)
+            cluster.wait_replicated(old)
+            with cluster.client(replica) as node:
+                node.execute_command("CLUSTER", "FAILOVER")
+            channel = Keys(prefix).events(user)
+            await eventually(lambda: any(user in (u or ()) for u in listener.resynced_users), 15)
+            # Subscribed again in the shard: on the new primary, or on the old one if it
+            # was asked before the topology changed (a replica hears its shard's messages).
+            subscribers = cluster.shard_subscribers(channel, [old, replica])
+            assert sum(subscribers.values()) == 1, subscribers
+            await _login(store, _record(clock, user, "after-1"))
+            await _login(store, _record(clock, user, "after-2"))
+            event = await listener.next(within=timeout(5))
+            assert (event.user, event.jti) == (user, "after-1")
+    finally:
+        await store.close()
+        cluster.stop()
