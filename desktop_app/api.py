@@ -4,7 +4,8 @@ Errors come back as exceptions carrying what a window needs to say:
 :class:`LoginRefused` (a :class:`~desktop_app.session.LoginFailure`),
 :class:`Conflict` (409 ``session_active``: the sessions in the way and the
 policy), :class:`SessionEnded` (a 401 on an authenticated call: why, and
-who), :class:`NoSuchSession` (404: the session to end is gone already) and
+who), :class:`NoSuchSession` (404: the session to end is gone already),
+:class:`TakeoverGone` (the takeover request to answer is settled already) and
 :class:`ApiError` (anything else). Network trouble is sorted into a
 :class:`~desktop_app.session.FailureKind` here (:func:`kind_of_error`,
 :func:`kind_of_status`), so no window ever shows an exception's own English.
@@ -31,8 +32,9 @@ from desktop_app.wire import (
     parse_session,
 )
 from shared import paths
+from shared.device_classes import DEFAULT_CLASS
 from shared.errors import ErrorCode
-from shared.messages import Session
+from shared.messages import Session, TakeoverOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +109,37 @@ class NoSuchSession(Exception):
     """404 ``not_found``: the session to end is not (or no longer) one of the account's."""
 
 
+class TakeoverGone(Exception):
+    """The takeover request to answer is settled already (409 ``takeover_closed``, with
+    its ``outcome``), unknown (404) or not this session's to answer (403)."""
+
+    def __init__(self, outcome: str | None) -> None:
+        super().__init__(outcome or "gone")
+        self.outcome = outcome
+
+
 class ApiError(Exception):
     """Any other failure of a call (network, 5xx, nonsense), sorted by ``kind``."""
 
-    def __init__(self, kind: FailureKind, detail: str = "", status: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: FailureKind,
+        detail: str = "",
+        status: int | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail or kind.value)
         self.kind = kind
         self.status = status
+        self.body = body or {}  # the error body, when there was one
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """``GET /api/auth/policy``: how the server settles a login while the account is in use."""
+
+    policy: str  # displace, reject, confirm, ask (or a newer word)
+    ask_timeout: float  # under ask: how long the PC in the way has to answer, in seconds
 
 
 def kind_of_error(exc: httpx.HTTPError) -> FailureKind:
@@ -167,18 +193,27 @@ async def login(
     device: Device,
     *,
     takeover: bool = False,
+    waits: httpx.Timeout | None = None,
 ) -> Grant:
-    """``POST /api/auth/login``; raises :class:`LoginRefused` or :class:`Conflict`."""
+    """``POST /api/auth/login``; raises :class:`LoginRefused` or :class:`Conflict`.
+
+    ``waits`` replace the client's timeouts for this request: under the ``ask`` policy the
+    answer may take as long as the other PC takes to allow it.
+    """
     payload: dict[str, object] = {
         "username": username,
         "password": password,
         "device_id": device.device_id,
         "device_name": device.device_name,
+        "device_class": DEFAULT_CLASS,  # a desktop PC: never displaced by a phone's login
     }
     if takeover:
         payload["takeover"] = True
     try:
-        response = await http.post(ep.url(paths.LOGIN), json=payload)
+        if waits is None:
+            response = await http.post(ep.url(paths.LOGIN), json=payload)
+        else:
+            response = await http.post(ep.url(paths.LOGIN), json=payload, timeout=waits)
     except httpx.HTTPError as exc:
         raise _refused(kind_of_error(exc), _transport(exc)) from None
     body = _body(response)
@@ -198,6 +233,11 @@ async def login(
         except ProtocolError:
             sessions = ()
         raise Conflict(sessions, str(body.get("policy", "reject")))
+    if response.status_code == 409 and error == ErrorCode.TAKEOVER_DENIED:
+        outcome = body.get("outcome")
+        raise _refused(_DENIALS.get(str(outcome), FailureKind.TAKEOVER_DENIED), str(outcome))
+    if response.status_code == 409 and error == ErrorCode.TAKEOVER_PENDING:
+        raise _refused(FailureKind.TAKEOVER_PENDING, retry_after=_retry_after(response, body))
     if response.status_code == 401:
         raise _refused(FailureKind.INVALID_CREDENTIALS)
     if response.status_code == 429:
@@ -214,6 +254,12 @@ async def login(
 
 
 _INPUT_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.VALIDATION_FAILED)
+#: 409 ``takeover_denied``'s ``outcome`` → why, for the person; any other outcome reads "denied".
+_DENIALS = {
+    TakeoverOutcome.DENIED.value: FailureKind.TAKEOVER_DENIED,
+    TakeoverOutcome.TIMED_OUT.value: FailureKind.TAKEOVER_TIMED_OUT,
+    TakeoverOutcome.SUPERSEDED.value: FailureKind.TAKEOVER_SUPERSEDED,
+}
 
 
 def _retry_after(response: httpx.Response, body: dict[str, Any]) -> float | None:
@@ -238,13 +284,14 @@ async def _authenticated(
     ok: int = 200,
     params: dict[str, str] | None = None,
     names_one: bool = False,
+    json: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """One authenticated call; its body when the status is ``ok``, else the right exception.
 
     ``names_one``: the path names a session, so a 404 ``not_found`` means that one is gone.
     """
     try:
-        response = await http.request(method, url, headers=_auth(token), params=params)
+        response = await http.request(method, url, headers=_auth(token), params=params, json=json)
     except httpx.HTTPError as exc:
         raise ApiError(kind_of_error(exc), _transport(exc)) from None
     body = _body(response)
@@ -257,7 +304,7 @@ async def _authenticated(
         raise NoSuchSession()
     if status != ok:
         detail = f"HTTP {status} {body.get('error', '')}".strip()
-        raise ApiError(kind_of_status(status), detail, status)
+        raise ApiError(kind_of_status(status), detail, status, body)
     return body
 
 
@@ -285,6 +332,46 @@ async def end_other_sessions(http: httpx.AsyncClient, ep: Endpoints, token: str)
     """``DELETE /api/sessions?others=true``: every session of the account but this one ends."""
     params = {"others": "true"}
     await _authenticated(http, "DELETE", ep.url(paths.SESSIONS), token, ok=204, params=params)
+
+
+async def answer_takeover(
+    http: httpx.AsyncClient, ep: Endpoints, token: str, request_id: str, allow: bool
+) -> str:
+    """``POST /api/takeover-requests/{id}`` ``{"allow": …}``: this PC's answer; its outcome.
+
+    Raises :class:`TakeoverGone` when the request is settled already (or was never
+    this session's), :class:`SessionEnded` when this session is over, and
+    :class:`ApiError` when the answer may not have arrived (network, 5xx).
+    """
+    path = paths.TAKEOVER_REQUEST.format(id=quote(request_id, safe=""))
+    try:
+        body = await _authenticated(http, "POST", ep.url(path), token, json={"allow": allow})
+    except ApiError as exc:
+        gone = exc.status in (403, 404) or exc.body.get("error") == ErrorCode.TAKEOVER_CLOSED
+        if exc.status is not None and exc.status < 500 and gone:
+            outcome = exc.body.get("outcome")
+            raise TakeoverGone(outcome if isinstance(outcome, str) else None) from None
+        raise
+    outcome = body.get("outcome")
+    if isinstance(outcome, str):
+        return outcome
+    return (TakeoverOutcome.ALLOWED if allow else TakeoverOutcome.DENIED).value
+
+
+async def login_policy(http: httpx.AsyncClient, ep: Endpoints, within: float) -> LoginPolicy | None:
+    """``GET /api/auth/policy`` (no token); None when it does not answer that in time,
+    or answers something else (an older server has no such route)."""
+    try:
+        response = await http.get(ep.url(paths.POLICY), timeout=within)
+    except httpx.HTTPError:
+        return None
+    body = _body(response)
+    policy, ask_timeout = body.get("policy"), body.get("ask_timeout")
+    if response.status_code != 200 or not isinstance(policy, str):
+        return None
+    if isinstance(ask_timeout, bool) or not isinstance(ask_timeout, int | float):
+        ask_timeout = 0.0
+    return LoginPolicy(policy, max(0.0, min(float(ask_timeout), 3600.0)))
 
 
 async def logout(http: httpx.AsyncClient, ep: Endpoints, token: str) -> None:

@@ -4,7 +4,13 @@ It drives a :class:`~desktop_app.session.SessionMachine` and nothing else; the
 windows only watch that machine. Guarantees:
 
 - A ``contested`` message (the account's PCs keep taking it from each other) is a
-  notice for ``on_contested``, never an ending: the socket stays.
+  notice for ``on_contested``, never an ending: the socket stays. So are the ``ask``
+  policy's ``takeover_request`` and ``takeover_closed`` (``on_takeover``); the
+  person's answer goes back with :meth:`Client.answer_takeover`.
+- A login that waits on the ``ask`` policy may take the server's ``ask_timeout``
+  and more (:mod:`desktop_app.login_wait`); any other gives up after
+  ``http_timeout``. Cancelling it closes its connection, which the server reads
+  as the sign-in cancelled.
 - A dropped socket is never an ending. Only a terminal message or close code
   (:mod:`desktop_app.wire`, which reads :mod:`shared`) or a 401 naming an
   ending stops the session; everything else reconnects after a
@@ -40,10 +46,17 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from desktop_app import api
 from desktop_app.api import ApiError, Conflict, Device, Endpoints, LoginRefused, SessionEnded
 from desktop_app.backoff import Backoff
+from desktop_app.login_wait import bounded
 from desktop_app.own_sessions import OwnSessions
 from desktop_app.reach import PROBE_TIMEOUT, Probe, Woken, pause
 from desktop_app.records import Held, PendingSignOut
 from desktop_app.session import FailureKind, LoginFailure, SessionMachine, State
+from desktop_app.takeover import (
+    TakeoverClosed,
+    TakeoverRequest,
+    takeover_closed_from_message,
+    takeover_request_from_message,
+)
 from desktop_app.wire import (
     Ending,
     OwnSession,
@@ -66,6 +79,9 @@ log = logging.getLogger(__name__)
 ConfirmTakeover = Callable[[tuple[Session, ...]], Awaitable[bool]]
 """Asked under the ``confirm`` policy with the sessions in the way; True = take over."""
 
+TakeoverNews = Callable[[TakeoverRequest | TakeoverClosed], None]
+"""Told of each ``takeover_request`` and ``takeover_closed`` the socket brings."""
+
 MAX_FRAME = 64 * 1024  # the server never sends more; anything bigger is not our server
 _T = TypeVar("_T")
 CLOSE_TIMEOUT = 2.0
@@ -84,13 +100,16 @@ class Client:
         open_timeout: float = 5.0,
         http_timeout: float = 10.0,
         on_contested: Callable[[float], None] | None = None,
+        on_takeover: TakeoverNews | None = None,
     ) -> None:
         self.machine = machine
         # Told the wait, in seconds, when the server says the account is contested.
         self._on_contested = on_contested
+        self._on_takeover = on_takeover
         self.device = device
         self._backoff = backoff or Backoff()
         self._open_timeout = open_timeout
+        self._http_timeout = http_timeout
         self._http = httpx.AsyncClient(timeout=http_timeout)
         self._ep: Endpoints | None = None
         self._token: str | None = None
@@ -171,7 +190,7 @@ class Client:
         self, ep: Endpoints, username: str, password: str, confirm: ConfirmTakeover
     ) -> api.Grant:
         try:
-            return await api.login(self._http, ep, username, password, self.device)
+            return await self._attempt(ep, username, password, takeover=False)
         except Conflict as conflict:
             failure = LoginFailure(FailureKind.SESSION_ACTIVE, sessions=conflict.sessions)
             if conflict.policy != Policy.CONFIRM:
@@ -180,10 +199,33 @@ class Client:
                 declined = LoginFailure(FailureKind.DECLINED, sessions=conflict.sessions)
                 raise LoginRefused(declined) from None
         try:
-            return await api.login(self._http, ep, username, password, self.device, takeover=True)
+            return await self._attempt(ep, username, password, takeover=True)
         except Conflict as conflict:  # the server's policy changed between the two calls
             again = LoginFailure(FailureKind.SESSION_ACTIVE, sessions=conflict.sessions)
             raise LoginRefused(again) from None
+
+    async def _attempt(
+        self, ep: Endpoints, username: str, password: str, *, takeover: bool
+    ) -> api.Grant:
+        """One login request, given up when it takes too long (longer under ``ask``)."""
+        # No read timeout of httpx's own: bounded() decides when the wait is over.
+        waits = httpx.Timeout(self._http_timeout, read=None)
+        request = api.login(
+            self._http, ep, username, password, self.device, takeover=takeover, waits=waits
+        )
+
+        async def learn() -> tuple[str, float] | None:
+            policy = await api.login_policy(self._http, ep, self._http_timeout)
+            return None if policy is None else (policy.policy, policy.ask_timeout)
+
+        try:
+            return await bounded(request, learn, self._awaiting_approval, usual=self._http_timeout)
+        except TimeoutError as exc:
+            raise LoginRefused(LoginFailure(FailureKind.TIMEOUT, detail=str(exc))) from None
+
+    def _awaiting_approval(self, seconds: float) -> None:
+        if self.machine.state is State.LOGGING_IN and self.machine.snapshot.session is None:
+            self.machine.awaiting_approval(seconds)
 
     async def sign_out(self) -> PendingSignOut | None:
         """The person's Sign out: socket closed with 1000, session ended on the server.
@@ -293,6 +335,15 @@ class Client:
         """End every session of the account but this one."""
         await self._authenticated(lambda ep, token: api.end_other_sessions(self._http, ep, token))
 
+    async def answer_takeover(self, request_id: str, allow: bool) -> str:
+        """Answer the takeover request ``request_id``; the outcome the server settled.
+
+        Raises :class:`~desktop_app.api.TakeoverGone` when it was settled already.
+        """
+        return await self._authenticated(
+            lambda ep, token: api.answer_takeover(self._http, ep, token, request_id, allow)
+        )
+
     async def _authenticated(self, call: Callable[[Endpoints, str], Awaitable[_T]]) -> _T:
         token, ep = self._token, self._ep
         if token is None or ep is None:
@@ -401,6 +452,9 @@ class Client:
                 elif (wait := contested_from_message(message)) is not None:
                     if self._on_contested is not None:
                         self._on_contested(wait)
+                elif (news := _takeover_news(message)) is not None:
+                    if self._on_takeover is not None:
+                        self._on_takeover(news)
                 else:
                     announced = ending_from_message(message) or announced
         except ConnectionClosed:
@@ -424,3 +478,7 @@ class Client:
             session = snapshot.session
         self._backoff.reset()
         self.machine.connected(session)
+
+
+def _takeover_news(message: dict[str, object]) -> TakeoverRequest | TakeoverClosed | None:
+    return takeover_request_from_message(message) or takeover_closed_from_message(message)

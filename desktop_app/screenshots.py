@@ -10,9 +10,13 @@ it under the signed-in app and signs out: ``pending-sign-out.png`` (the login
 window with the notice that the sign-out waits for the server). With a demo
 server of its own it also starts a second one allowing three sessions, signs in
 PC-2 and PC-3 beside PC-1 and writes ``sessions.png`` (the main window listing
-them, each other PC with its End button). Works on the ``offscreen`` platform;
-settings go to a temporary folder and the keychain is keyring's null backend,
-never the user's.
+them, each other PC with its End button), and a third under ``--policy ask``:
+PC-1 signed in, PC-2 signing in, so that PC-1 is asked — ``takeover.png`` (PC-1's
+main window with the prompt beside it, not modal, so not dimmed) and
+``waiting.png`` (PC-2's login window counting down, Cancel showing). Each
+language (``--language``, both by default) gets its own set; Korean files end in
+``-ko``. Works on the ``offscreen`` platform; settings go to a temporary folder
+and the keychain is keyring's null backend, never the user's.
 """
 
 from __future__ import annotations
@@ -108,8 +112,9 @@ async def demo_server(*flags: str) -> AsyncIterator[tuple[str, Stop | None]]:
                 await _until(lambda: proc.poll() is not None, "the demo server to die", 5)
 
 
-def _with_dialog(window: QWidget, dialog: QWidget) -> QPixmap:
-    """The window with the dialog centred over it and a soft shadow, as on screen."""
+def _with_dialog(window: QWidget, dialog: QWidget, *, dim: bool = True) -> QPixmap:
+    """The window with the dialog centred over it and a soft shadow, as on screen;
+    ``dim``: the window is dimmed as under a window-modal box."""
     base = window.grab()
     box = dialog.grab()
     ratio = base.devicePixelRatio()
@@ -120,7 +125,8 @@ def _with_dialog(window: QWidget, dialog: QWidget) -> QPixmap:
     canvas.fill(QColor("#ffffff"))
     painter = QPainter(canvas)
     painter.drawPixmap(QPoint(0, 0), base)
-    painter.fillRect(canvas.rect(), QColor(0, 0, 0, 60))  # the window-modal dimming
+    if dim:
+        painter.fillRect(canvas.rect(), QColor(0, 0, 0, 60))  # the window-modal dimming
     x = int((width / ratio - box.width() / ratio) / 2)
     y = int((height / ratio - box.height() / ratio) / 2)
     for spread, alpha in ((6, 25), (3, 40)):
@@ -195,8 +201,11 @@ async def render(out: Path, server: str | None, language: str) -> list[Path]:
                 await asyncio.sleep(0.2)
                 save(c.login.grab(), "pending-sign-out")
             await c.quit()
-    if server is None:  # several sessions per account need a server we configure
+    if server is None:  # several sessions per account, or ask, need a server we configure
         save(await _sessions_view(language), "sessions")
+        asked, waiting = await _ask(language)
+        save(asked, "takeover")
+        save(waiting, "waiting")
     return written
 
 
@@ -226,6 +235,41 @@ async def _sessions_view(language: str) -> QPixmap:
             return picture
 
 
+def _app(profile: str, url: str, language: str, folder: str) -> Controller:
+    settings = Settings(profile, Path(folder))
+    options = Options(server=url, device_name=profile, language=language)
+    keychain = Keychain(profile, NullKeyring())  # type: ignore[no-untyped-call]
+    c = Controller(settings, options, keychain=keychain, tray_available=lambda: False)
+    c.start()
+    c.login.username.setText("user1")
+    c.login.password.setText("password1")
+    return c
+
+
+async def _ask(language: str) -> tuple[QPixmap, QPixmap]:
+    """Under ``--policy ask``: PC-1 asked by PC-2 (prompt over its main window), and PC-2
+    waiting for the answer (its login window)."""
+    async with demo_server("--policy", "ask") as (url, _stop):
+        with tempfile.TemporaryDirectory(prefix="loginguard-shots-") as tmp:
+            pc1, pc2 = _app("PC-1", url, language, tmp), _app("PC-2", url, language, tmp)
+            pc1.main.resize(640, 440)  # the prompt, centred, leaves the connection line visible
+            pc2.login.resize(460, pc2.login.sizeHint().height())
+            pc1.submit()
+            await _until(lambda: pc1.machine.state is State.CONNECTED, "PC-1 signed in")
+            await _until(lambda: pc1.main.sessions.table.rowCount() > 0, "the sessions list")
+            pc2.submit()
+            await _until(lambda: pc1.prompt.isVisible(), "PC-1's prompt")
+            await _until(lambda: pc2.login.waiting_text() != "", "PC-2 waiting")
+            await asyncio.sleep(1.2)  # a countdown that has moved: it is live
+            asked = _with_dialog(pc1.main, pc1.prompt, dim=False)
+            waiting = pc2.login.grab()
+            pc2.cancel_sign_in()
+            await _until(lambda: pc2.machine.state is State.LOGGED_OUT, "PC-2 cancelled")
+            await pc2.quit()
+            await pc1.quit()
+            return asked, waiting
+
+
 @asynccontextmanager
 async def _given(url: str) -> AsyncIterator[tuple[str, Stop | None]]:
     yield url, None
@@ -235,7 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m desktop_app.screenshots", description=__doc__)
     parser.add_argument("out", type=Path, help="folder for the PNG files, e.g. docs/img")
     parser.add_argument("--server", help="use this running server instead of a --demo one")
-    parser.add_argument("--language", choices=["en", "ko"], default="en")
+    parser.add_argument(
+        "--language", choices=["en", "ko"], action="append", help="repeatable; default: both"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -243,8 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setStyle("Fusion")  # the same look on every machine that renders the docs
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        for path in runner.run(render(args.out, args.server, args.language)):
-            print(path)
+        for language in args.language or ["en", "ko"]:
+            for path in runner.run(render(args.out, args.server, language)):
+                print(path)
     return 0
 
 

@@ -17,7 +17,9 @@ state straight to ``logged_out``. ``begin_login`` is also allowed from an ended
 state, so the login window works while the "you were signed out" dialog is
 still open. ``resume`` picks up a session kept from an earlier run ("remember
 me"): there is a token but no socket yet, which is what ``reconnecting`` means,
-so the person sees their signed-in window at once.
+so the person sees their signed-in window at once. Under the ``ask`` policy
+``awaiting_approval`` stays in ``logging_in`` and only adds how long the PC in
+the way has left to allow the sign-in.
 
 Every change, including a new reconnect delay within ``reconnecting``, is
 delivered to every observer as a :class:`Transition`; a change that breaks the
@@ -90,12 +92,17 @@ class FailureKind(StrEnum):
     REJECTED_INPUT = "rejected_input"  # 400/422: the server refused the username or PC name
     PROTOCOL = "protocol"  # an answer this client does not understand
     CANCELLED = "cancelled"  # the person cancelled the sign-in
+    # ``ask`` policy (409 takeover_denied / takeover_pending): the PC in the way was asked
+    TAKEOVER_DENIED = "takeover_denied"  # ... and said no
+    TAKEOVER_TIMED_OUT = "takeover_timed_out"  # ... and did not answer; the server said no
+    TAKEOVER_SUPERSEDED = "takeover_superseded"  # a newer request took this one's place
+    TAKEOVER_PENDING = "takeover_pending"  # another PC is asking already; wait retry_after
 
 
 @dataclass(frozen=True, slots=True)
 class LoginFailure:
     kind: FailureKind
-    retry_after: float | None = None  # seconds, for RATE_LIMITED and CONTESTED
+    retry_after: float | None = None  # seconds, for RATE_LIMITED, CONTESTED, TAKEOVER_PENDING
     sessions: tuple[Session, ...] = ()  # the sessions in the way, for SESSION_ACTIVE
     status: int | None = None  # the HTTP status, when there was one (shown as a number)
     detail: str = ""  # for logs and people debugging; never shown (it is raw English)
@@ -116,6 +123,9 @@ class Snapshot:
     retry_in: float | None = None  # seconds until the next attempt (RECONNECTING only)
     attempt: int = 0  # failed reconnect attempts so far (RECONNECTING only)
     failure: LoginFailure | None = None  # why the last sign-in failed (LOGGED_OUT only)
+    # LOGGING_IN under the ``ask`` policy: the PC in the way is being asked, and has this
+    # many seconds left to answer (counted from this snapshot).
+    approval_in: float | None = None
 
     @property
     def active(self) -> bool:
@@ -174,6 +184,13 @@ class SessionMachine:
         self._require(State.LOGGED_OUT, *ENDED)
         self._set(Snapshot(State.RECONNECTING, username=username, server=server))
 
+    def awaiting_approval(self, seconds: float) -> None:
+        """The login waits for the PC in the way to allow it, at most ``seconds`` more."""
+        self._require(State.LOGGING_IN)
+        if self._snapshot.session is not None:
+            raise InvalidTransition("admitted already: nothing left to approve")
+        self._set(replace(self._snapshot, approval_in=max(0.0, seconds)))
+
     def login_failed(self, failure: LoginFailure) -> None:
         self._require(State.LOGGING_IN)
         s = self._snapshot
@@ -182,7 +199,7 @@ class SessionMachine:
     def admitted(self, session: Session) -> None:
         """The server issued a token for ``session``; the socket is not open yet."""
         self._require(State.LOGGING_IN)
-        self._set(replace(self._snapshot, session=session))
+        self._set(replace(self._snapshot, session=session, approval_in=None))
 
     def connected(self, session: Session) -> None:
         """The socket is open and the server said hello."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from typing import Any
 
 from sanic import Sanic
@@ -13,11 +14,12 @@ from server import errors, stop
 from server.auth import Passwords, Tokens
 from server.collector import Collector
 from server.config import ServerSettings
+from server.core.asking import REACH, Waits
 from server.core.service import SessionService
 from server.demo import seed_demo_users
 from server.hub import Hub
 from server.metrics import Metrics
-from server.routes import admin, auth, health, sessions, ws
+from server.routes import admin, auth, health, sessions, takeovers, ws
 from server.sessions.factory import open_stores
 from server.sessions.records import StoreUnavailable
 from server.state import WorkerState
@@ -43,7 +45,9 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     app.config.REQUEST_MAX_SIZE = 64 * 1024
     app.config.PROXIES_COUNT = settings.proxies_count
     errors.install(app)
-    for bp in (auth.bp, sessions.bp, admin.bp, health.bp, ws.bp):
+    # A login under policy ask waits up to the ask timeout (and the reach) for an answer.
+    app.config.RESPONSE_TIMEOUT = max(60, math.ceil(settings.ask_timeout + REACH + 10))
+    for bp in (auth.bp, sessions.bp, takeovers.bp, admin.bp, health.bp, ws.bp):
         app.blueprint(bp)
 
     @app.before_server_start
@@ -52,11 +56,14 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
         metrics = Metrics()
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
         tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+        # The hub wakes the service's logins waiting under policy ask (their accounts
+        # followed on the event bus meanwhile).
+        waits = Waits(stores.events)
         app.ctx.lg = WorkerState(
             settings=settings,
             stores=stores,
-            service=SessionService(stores, settings, passwords, tokens, metrics),
-            hub=Hub(stores, settings, metrics),
+            service=SessionService(stores, settings, passwords, tokens, metrics, waits),
+            hub=Hub(stores, settings, metrics, waits),
             passwords=passwords,
             metrics=metrics,
         )
@@ -77,7 +84,7 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
         collector.start()
         app.ctx.collector_task = loop.create_task(collector.run())
         log.info(
-            "event=start host=%s port=%s engine=%s policy=%s max_sessions=%d",
+            "event=start host=%s port=%s engine=%s policy=%s max_sessions=%s",
             settings.host,
             settings.port,
             app.ctx.lg.stores.name,

@@ -17,6 +17,9 @@ a reference cycle* is never freed. Long-lived objects must die by reference
 counting; the soak test (``tests/server/test_gc_soak.py``) connects and drops
 200,000 sockets and shows memory flat. On a running worker, resident memory
 that climbs while the socket count holds steady is the sign of such a leak.
+
+The settle's timer doubles as the worker's stall gauge: how late it fires goes into
+``loginguard_loop_lag_seconds``.
 (``gc.get_freeze_count()`` would say more, but it walks every frozen object: a
 200 ms stall at 18,000 sockets, so nothing here calls it.)
 """
@@ -47,6 +50,10 @@ class Collector:
         self._metrics.flush_gc()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            due = loop.time() + self._period
             await asyncio.sleep(self._period)
+            # How late the loop woke us is how long everything else on it waited.
+            self._metrics.loop_lag.observe(max(0.0, loop.time() - due))
             self.settle()

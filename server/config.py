@@ -12,10 +12,15 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, cast
 
+from server.sessions.limits import SessionLimits, parse_limits
 from server.sessions.policy import Policy
 
 MIN_SECRET_BYTES = 32
+MAX_ASK_TIMEOUT = 120.0  # a login request waits this long at most (proxies time out at 60 s+)
+
+AskDefault = Literal["allow", "deny"]
 
 
 class ConfigError(Exception):
@@ -30,7 +35,8 @@ class ServerSettings:
     redis_url: str | None = None  # None → embedded memory store
     redis_prefix: str = "lg"
     policy: Policy = Policy.DISPLACE
-    max_sessions: int = 1
+    # a bare number: one limit for all device classes; or desktop=1,mobile=1[,*=N]
+    max_sessions: SessionLimits = field(default_factory=SessionLimits)
     demo: bool = False
     jwt_secret: str = field(default="", repr=False)
     jwt_issuer: str = "loginguard"
@@ -39,7 +45,7 @@ class ServerSettings:
     idle_ttl: float = 30 * 60.0  # refreshed by API use and live sockets
     recheck_interval: float = 60.0  # sweeper period: re-check every socket's session
     ping_interval: float = 20.0  # also the pong deadline: unanswered by the next round → dropped
-    # reject / confirm: a session whose PC held no socket for this long no longer blocks
+    # reject / confirm / ask: a session whose PC held no socket for this long no longer blocks
     presence_grace: float = 90.0
     max_failures_user: int = 10  # failed logins per account per window (unknown devices)
     max_failures_device: int = 10  # failed logins per known device of an account per window
@@ -51,6 +57,9 @@ class ServerSettings:
     contest_window: float = 5 * 60.0
     contest_cooldown: float = 5 * 60.0  # the first cool-down; doubled per repeat
     contest_cooldown_max: float = 60 * 60.0
+    # ask: how long a login waits for the asked PC's answer, and what no answer means
+    ask_timeout: float = 20.0
+    ask_default: AskDefault = "allow"
     allowed_origins: tuple[str, ...] = ()
     proxies_count: int = 0  # trusted reverse proxies in front (for the client IP)
     argon2_time_cost: int = 3
@@ -100,7 +109,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     opt("--redis-prefix", "REDIS_PREFIX", d.redis_prefix, help="key prefix (default %(default)s)")
     opt("--policy", "POLICY", d.policy.value, choices=[x.value for x in Policy])
-    opt("--max-sessions", "MAX_SESSIONS", d.max_sessions, type=int, help="sessions per account")
+    opt(
+        "--max-sessions",
+        "MAX_SESSIONS",
+        str(d.max_sessions),
+        help="sessions per account: N for all device classes together, or per class "
+        "as desktop=1,mobile=1 (*=N: each class not named; else such logins are refused) "
+        "(default %(default)s)",
+    )
     opt("--token-ttl", "TOKEN_TTL", d.token_ttl, type=float, help="absolute lifetime, s")
     opt("--idle-ttl", "IDLE_TTL", d.idle_ttl, type=float, help="idle timeout, s")
     opt("--recheck-interval", "RECHECK_INTERVAL", d.recheck_interval, type=float)
@@ -110,7 +126,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "PRESENCE_GRACE",
         d.presence_grace,
         type=float,
-        help="reject/confirm: a session with no socket for this long no longer blocks a login, s",
+        help="reject/confirm/ask: a session with no socket for this long no longer blocks a "
+        "login, s",
     )
     opt("--max-failures-user", "MAX_FAILURES_USER", d.max_failures_user, type=int)
     opt("--max-failures-device", "MAX_FAILURES_DEVICE", d.max_failures_device, type=int)
@@ -139,6 +156,20 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         type=float,
         help="longest cool-down, seconds",
     )
+    opt(
+        "--ask-timeout",
+        "ASK_TIMEOUT",
+        d.ask_timeout,
+        type=float,
+        help="ask: seconds a login waits for the asked PC's answer (default %(default)s)",
+    )
+    opt(
+        "--ask-default",
+        "ASK_DEFAULT",
+        d.ask_default,
+        choices=["allow", "deny"],
+        help="ask: what no answer in time means (default %(default)s)",
+    )
     opt("--allowed-origins", "ALLOWED_ORIGINS", "", help="comma-separated Origin allowlist")
     opt("--proxies-count", "PROXIES_COUNT", d.proxies_count, type=int)
     opt("--log-level", "LOG_LEVEL", d.log_level)
@@ -162,8 +193,12 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         secret = secrets.token_urlsafe(48)
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"LOGINGUARD_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long.")
-    if a.workers < 1 or a.max_sessions < 1:
-        raise ConfigError("--workers and --max-sessions must be at least 1.")
+    if a.workers < 1:
+        raise ConfigError("--workers must be at least 1.")
+    try:
+        max_sessions = parse_limits(a.max_sessions)
+    except ValueError as exc:
+        raise ConfigError(f"--max-sessions {a.max_sessions!r}: {exc}.") from None
     if a.workers > 1 and not a.redis_url:
         raise ConfigError(
             f"--workers {a.workers} needs --redis-url: the embedded memory store lives inside "
@@ -183,6 +218,11 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(
             "--contest-cooldown must be at least 1 s and at most --contest-cooldown-max."
         )
+    if not 1 <= a.ask_timeout <= MAX_ASK_TIMEOUT:
+        raise ConfigError(
+            f"--ask-timeout must be between 1 and {MAX_ASK_TIMEOUT:g} seconds: the waiting "
+            "login is one HTTP request, which clients and proxies give up on after a minute."
+        )
     time_cost, memory_kib = argon2_costs(env)
     return ServerSettings(
         host=a.host,
@@ -191,7 +231,7 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         redis_url=a.redis_url or None,
         redis_prefix=a.redis_prefix,
         policy=Policy(a.policy),
-        max_sessions=a.max_sessions,
+        max_sessions=max_sessions,
         demo=a.demo,
         jwt_secret=secret,
         token_ttl=a.token_ttl,
@@ -207,6 +247,8 @@ def load(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         contest_window=a.contest_window,
         contest_cooldown=a.contest_cooldown,
         contest_cooldown_max=a.contest_cooldown_max,
+        ask_timeout=a.ask_timeout,
+        ask_default=cast(AskDefault, a.ask_default),
         allowed_origins=tuple(o.strip() for o in a.allowed_origins.split(",") if o.strip()),
         proxies_count=a.proxies_count,
         argon2_time_cost=time_cost,

@@ -43,14 +43,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from sanic import Websocket
 
 from server.account_lists import AccountLists
 from server.config import ServerSettings
+from server.core.asking import Waits
 from server.idle_socket import close, cut, stuck
 from server.metrics import Metrics
 from server.sessions.factory import Stores
@@ -59,11 +61,12 @@ from server.sessions.records import (
     SessionRecord,
     StoreEvent,
     StoreUnavailable,
+    TakeoverEvent,
     Unreachable,
     ending_of,
 )
 from shared.close_codes import CloseCode
-from shared.messages import By, MessageType
+from shared.messages import By, MessageType, TakeoverOutcome
 from shared.policies import Policy
 from shared.reasons import ENDINGS, EndReason, end_message
 
@@ -89,6 +92,11 @@ async def send_ending(
     await close(ws, ENDINGS[reason].close, reason.value, first=message, on_abort=on_abort)
 
 
+async def _send(ws: Websocket, message: Mapping[str, object]) -> None:
+    with contextlib.suppress(Exception):  # a closing socket refuses; nothing to tell
+        await ws.send(json.dumps(message))
+
+
 def _consume(future: asyncio.Future[Any]) -> None:
     # A ping aborted by a lost connection carries an exception nobody awaits.
     if not future.cancelled():
@@ -96,8 +104,16 @@ def _consume(future: asyncio.Future[Any]) -> None:
 
 
 class Hub:
-    def __init__(self, stores: Stores, settings: ServerSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        settings: ServerSettings,
+        metrics: Metrics,
+        waits: Waits | None = None,
+    ) -> None:
         self._store = stores.sessions
+        self._takeovers = stores.takeovers
+        self._waits = Waits() if waits is None else waits
         self._events = stores.events
         self._settings = settings
         self._metrics = metrics
@@ -128,6 +144,7 @@ class Hub:
         if old is None:
             self._count += 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             if self._lists.add(user, jti):
                 self._events.follow(user)
         elif old[1] is not ws:
@@ -143,6 +160,7 @@ class Hub:
                 self._events.unfollow(entry[0])
             self._count -= 1
             self._metrics.sockets.set(self._count)
+            self._metrics.worker_sockets.set(self._count)
             if not self._count and self._drained is not None:
                 self._drained.set()
 
@@ -193,6 +211,10 @@ class Hub:
 
     def on_event(self, event: StoreEvent) -> None:
         self._metrics.events_received.inc()
+        self._waits.on_event(event)  # logins of this worker waiting under policy ask
+        if isinstance(event, TakeoverEvent):
+            self._on_takeover(event)
+            return
         if isinstance(event, ContestEvent):  # informative: the sockets stay open
             message = {"type": MessageType.CONTESTED.value, "retry_after": event.retry_after}
             self._lists.send(event.user, message)
@@ -208,7 +230,56 @@ class Hub:
                 del self._ended[next(iter(self._ended))]
         entry = self._slot(jti).get(jti)
         if entry is not None:
+            if event.by is not None:  # when it ended, by the clock of the node that ended it
+                pushed = self._metrics.push_seconds.labels(event.reason.value)
+                pushed.observe(max(0.0, time.time() - event.by["at"]))
             self._spawn(send_ending(entry[1], event.reason, event.by, self._aborted))
+
+    def _on_takeover(self, event: TakeoverEvent) -> None:
+        """Policy ask: show a new request on the asked sockets held here, or take it back."""
+        for jti in event.targets:
+            ws = self._socket_of(jti)
+            if ws is None or stuck(ws):
+                continue
+            if event.state is TakeoverOutcome.PENDING:
+                self._spawn(self._ask(event, ws))
+            else:
+                closed = {"type": MessageType.TAKEOVER_CLOSED.value, "id": event.id}
+                self._spawn(_send(ws, {**closed, "outcome": event.state.value}))
+
+    async def show_pending(self, user: str, jti: str, ws: Websocket) -> None:
+        """Policy ask: a socket (re)connecting while its session is being asked is shown
+        the request too (one store read per connect, under ask only)."""
+        if self._settings.policy is not Policy.ASK:
+            return
+        try:
+            request = await self._takeovers.get(user)
+        except StoreUnavailable:
+            return
+        if request is None or request.state is not TakeoverOutcome.PENDING:
+            return
+        left = request.deadline - self._takeovers.clock()
+        if jti in request.targets and left > 0:
+            event = TakeoverEvent(
+                user, request.id, request.state, request.targets, request.by, math.ceil(left)
+            )
+            await self._ask(event, ws)
+
+    async def _ask(self, event: TakeoverEvent, ws: Websocket) -> None:
+        # Marked shown first: a request closed meanwhile (or unseen for too long, then
+        # admitted) is not shown at all.
+        try:
+            if not await self._takeovers.mark_shown(event.user, event.id):
+                return
+        except StoreUnavailable:
+            return  # the waiting login finds it unseen and goes on
+        message = {
+            "type": MessageType.TAKEOVER_REQUEST.value,
+            "id": event.id,
+            "by": event.by,
+            "timeout": event.timeout,
+        }
+        await _send(ws, message)
 
     async def run(self) -> None:
         """Run the four loops until cancelled."""
@@ -257,6 +328,7 @@ class Hub:
         elif self._store_down and not down:
             log.info("event=recheck_resumed")
         self._store_down = down
+        self._metrics.store_reachable.set(0 if down else 1)
 
     async def _every(self, period: float, job: Callable[[], Awaitable[None]]) -> None:
         while True:
@@ -265,6 +337,8 @@ class Hub:
                 await job()
             except StoreUnavailable:
                 self._note_store(down=True)
+            else:
+                self._note_store(down=False)
 
     async def _housekeep(self) -> None:
         try:

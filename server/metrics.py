@@ -13,6 +13,12 @@ dies, :func:`forget_process` drops its live gauge (its socket count would
 otherwise be summed in for good); its counters stay, as counts that happened.
 The main process counts the deaths (:func:`worker_deaths`) into the same
 directory.
+
+Merged means summed: a figure of all workers says nothing about one of them. The
+few series a worker can be in trouble on alone carry a ``worker`` label
+(:func:`worker_name`): its sockets, whether its store calls are answered, and how
+late its event loop runs (``loginguard_loop_lag_seconds``; a hung worker's count of
+it stops growing). ``deploy/grafana/loginguard.json`` graphs them per worker.
 """
 
 from __future__ import annotations
@@ -32,10 +38,22 @@ from prometheus_client import (
     multiprocess,
 )
 
+from shared.errors import ErrorCode
+from shared.reasons import EndReason
+
 # The *_created series double the output and nobody graphs them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 _FAST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: Endings pushed with a ``by`` (a device's act, with its time): the push latency's labels.
+_PUSHED = (EndReason.DISPLACED, EndReason.LOGGED_OUT)
+
+
+def worker_name() -> str:
+    """This worker's name (Sanic's ``Sanic-Server-<n>-<m>``; a replacement keeps it), or
+    ``main`` for a server of one process: the ``worker`` label of the per-worker series."""
+    return os.environ.get("SANIC_WORKER_NAME", "main")
 
 
 class Metrics:
@@ -59,6 +77,8 @@ class Metrics:
         self.errors = Counter(
             "loginguard_errors", "Error responses, by error code", ["code"], registry=r
         )
+        for code in ErrorCode:  # every code from the start: a rate of 0, not "no data"
+            self.errors.labels(code.value)
         self.sockets = Gauge(
             "loginguard_sockets", "Open WebSockets", multiprocess_mode="livesum", registry=r
         )
@@ -82,6 +102,7 @@ class Metrics:
             ["limit"],
             registry=r,
         )
+        self.limit_degraded.labels("ip")  # the only limit that lapses (server/sessions/attempts.py)
         self.login_seconds = Histogram(
             "loginguard_login_seconds", "Login latency", buckets=_FAST_BUCKETS, registry=r
         )
@@ -100,6 +121,41 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=r,
         )
+        worker = worker_name()
+        self.worker_sockets = Gauge(
+            "loginguard_worker_sockets",
+            "Open WebSockets, by worker",
+            ["worker"],
+            multiprocess_mode="livesum",
+            registry=r,
+        ).labels(worker)
+        self.store_reachable = Gauge(
+            "loginguard_store_reachable",
+            "1 while the worker's store calls are answered, 0 once one found the store"
+            " unreachable (checked at least every second)",
+            ["worker"],
+            multiprocess_mode="livesum",
+            registry=r,
+        ).labels(worker)
+        self.store_reachable.set(1)
+        self.loop_lag = Histogram(
+            "loginguard_loop_lag_seconds",
+            "How late the worker's event loop ran a timer due every 0.25 s: a stall that"
+            " every request and socket of the worker waited through",
+            ["worker"],
+            buckets=_LAG_BUCKETS,
+            registry=r,
+        ).labels(worker)
+        self.push_seconds = Histogram(
+            "loginguard_push_seconds",
+            "From the act that ended a session (the displacing login, the ending elsewhere)"
+            " to the worker holding its socket sending the ending, by reason",
+            ["reason"],
+            buckets=_FAST_BUCKETS,
+            registry=r,
+        )
+        for reason in _PUSHED:
+            self.push_seconds.labels(reason.value)
         self._gc_started = 0.0
         # Filled by the gc callback, drained into gc_pause later: the callback may
         # run while a metric's (non-reentrant) lock is held, so it must not observe.

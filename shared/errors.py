@@ -8,6 +8,9 @@ class ErrorCode(StrEnum):
     SESSION_ACTIVE = "session_active"
     RATE_LIMITED = "rate_limited"
     ACCOUNT_CONTESTED = "account_contested"  # 429: the ping-pong guard's cool-down
+    TAKEOVER_DENIED = "takeover_denied"  # 409: under ask, the other PC said no (or no answer)
+    TAKEOVER_PENDING = "takeover_pending"  # 409: under ask, another PC is asking already
+    TAKEOVER_CLOSED = "takeover_closed"  # 409: answering a takeover request already decided
     BAD_REQUEST = "bad_request"
     VALIDATION_FAILED = "validation_failed"
     STORE_UNAVAILABLE = "store_unavailable"

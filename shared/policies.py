@@ -7,3 +7,4 @@ class Policy(StrEnum):
     DISPLACE = "displace"  # newest login wins; the oldest sessions beyond the limit end
     REJECT = "reject"  # a login while the account is at its limit is refused
     CONFIRM = "confirm"  # refused unless the client confirms with takeover=true
+    ASK = "ask"  # the PC holding the session is asked; the login waits for its answer

@@ -19,6 +19,14 @@
 <context>
     <name>LoginWindow</name>
     <message>
+        <source>Your account is in use on another PC. Waiting for it to allow this sign-in…</source>
+        <translation>Your account is in use on another PC. Waiting for it to allow this sign-in…</translation>
+    </message>
+    <message>
+        <source>Your account is in use on another PC. Waiting for it to allow this sign-in… (%1 s)</source>
+        <translation>Your account is in use on another PC. Waiting for it to allow this sign-in… (%1 s)</translation>
+    </message>
+    <message>
         <source>LoginGuard — Sign in</source>
         <translation>LoginGuard — Sign in</translation>
     </message>
@@ -199,6 +207,30 @@
     <message>
         <source>Too many failed attempts. You can try again in %1.</source>
         <translation>Too many failed attempts. You can try again in %1.</translation>
+    </message>
+    <message>
+        <source>The other PC did not answer in time, so it stays signed in. Try again, or sign out there first.</source>
+        <translation>The other PC did not answer in time, so it stays signed in. Try again, or sign out there first.</translation>
+    </message>
+    <message>
+        <source>A newer sign-in from this PC took this one&apos;s place.</source>
+        <translation>A newer sign-in from this PC took this one&apos;s place.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again shortly.</source>
+        <translation>Another PC is already asking to sign in with this account. Try again shortly.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again in %1 s.</source>
+        <translation>Another PC is already asking to sign in with this account. Try again in %1 s.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again in %1.</source>
+        <translation>Another PC is already asking to sign in with this account. Try again in %1.</translation>
+    </message>
+    <message>
+        <source>The other PC declined this sign-in. It stays signed in.</source>
+        <translation>The other PC declined this sign-in. It stays signed in.</translation>
     </message>
     <message>
         <source>The server ran into a problem (HTTP %1). Try again shortly.</source>
@@ -387,6 +419,45 @@
     </message>
 </context>
 <context>
+    <name>Takeover</name>
+    <message>
+        <source>The sign-in request from %1 had already timed out.</source>
+        <translation>The sign-in request from %1 had already timed out.</translation>
+    </message>
+    <message>
+        <source>%1 had already cancelled its sign-in.</source>
+        <translation>%1 had already cancelled its sign-in.</translation>
+    </message>
+    <message>
+        <source>The sign-in request from %1 had already ended before your answer arrived.</source>
+        <translation>The sign-in request from %1 had already ended before your answer arrived.</translation>
+    </message>
+    <message>
+        <source>Your answer did not reach the server. %1</source>
+        <translation>Your answer did not reach the server. %1</translation>
+    </message>
+    <message>
+        <source>Sign-in request</source>
+        <translation>Sign-in request</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Allow</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>Deny</translation>
+    </message>
+    <message>
+        <source>%1 (%2) wants to sign in with your account. If you allow it, this PC is signed out.</source>
+        <translation>%1 (%2) wants to sign in with your account. If you allow it, this PC is signed out.</translation>
+    </message>
+    <message>
+        <source>Answer within %1 s.</source>
+        <translation>Answer within %1 s.</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
         <source>Signed out</source>
@@ -395,6 +466,14 @@
     <message>
         <source>Your account signed in on another PC. Open LoginGuard for details.</source>
         <translation>Your account signed in on another PC. Open LoginGuard for details.</translation>
+    </message>
+    <message>
+        <source>Sign-in request</source>
+        <translation>Sign-in request</translation>
+    </message>
+    <message>
+        <source>Another PC wants to sign in with your account. Open LoginGuard to allow or deny it.</source>
+        <translation>Another PC wants to sign in with your account. Open LoginGuard to allow or deny it.</translation>
     </message>
     <message>
         <source>LoginGuard is still running</source>

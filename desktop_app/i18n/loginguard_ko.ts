@@ -19,6 +19,14 @@
 <context>
     <name>LoginWindow</name>
     <message>
+        <source>Your account is in use on another PC. Waiting for it to allow this sign-in…</source>
+        <translation>계정이 다른 PC에서 사용 중입니다. 그 PC에서 이 로그인을 허락하기를 기다리는 중입니다…</translation>
+    </message>
+    <message>
+        <source>Your account is in use on another PC. Waiting for it to allow this sign-in… (%1 s)</source>
+        <translation>계정이 다른 PC에서 사용 중입니다. 그 PC에서 이 로그인을 허락하기를 기다리는 중입니다… (%1초)</translation>
+    </message>
+    <message>
         <source>LoginGuard — Sign in</source>
         <translation>LoginGuard — 로그인</translation>
     </message>
@@ -199,6 +207,30 @@
     <message>
         <source>Too many failed attempts. You can try again in %1.</source>
         <translation>로그인 실패가 너무 많습니다. 다시 시도할 수 있을 때까지 남은 시간: %1.</translation>
+    </message>
+    <message>
+        <source>The other PC did not answer in time, so it stays signed in. Try again, or sign out there first.</source>
+        <translation>다른 PC가 제시간에 응답하지 않아 그 PC가 로그인 상태로 남습니다. 다시 시도하거나 그 PC에서 먼저 로그아웃하세요.</translation>
+    </message>
+    <message>
+        <source>A newer sign-in from this PC took this one&apos;s place.</source>
+        <translation>이 PC에서 새로 시작한 로그인이 이 로그인을 대신했습니다.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again shortly.</source>
+        <translation>다른 PC가 이미 이 계정으로 로그인 허락을 요청하고 있습니다. 잠시 후 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again in %1 s.</source>
+        <translation>다른 PC가 이미 이 계정으로 로그인 허락을 요청하고 있습니다. %1초 후에 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>Another PC is already asking to sign in with this account. Try again in %1.</source>
+        <translation>다른 PC가 이미 이 계정으로 로그인 허락을 요청하고 있습니다. %1 후에 다시 시도하세요.</translation>
+    </message>
+    <message>
+        <source>The other PC declined this sign-in. It stays signed in.</source>
+        <translation>다른 PC에서 이 로그인을 거부했습니다. 그 PC는 로그인 상태로 남습니다.</translation>
     </message>
     <message>
         <source>The server ran into a problem (HTTP %1). Try again shortly.</source>
@@ -387,6 +419,45 @@
     </message>
 </context>
 <context>
+    <name>Takeover</name>
+    <message>
+        <source>The sign-in request from %1 had already timed out.</source>
+        <translation>%1의 로그인 요청은 이미 시간이 초과되었습니다.</translation>
+    </message>
+    <message>
+        <source>%1 had already cancelled its sign-in.</source>
+        <translation>%1에서 이미 로그인을 취소했습니다.</translation>
+    </message>
+    <message>
+        <source>The sign-in request from %1 had already ended before your answer arrived.</source>
+        <translation>응답이 도착하기 전에 %1의 로그인 요청이 이미 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>Your answer did not reach the server. %1</source>
+        <translation>응답이 서버에 전달되지 않았습니다. %1</translation>
+    </message>
+    <message>
+        <source>Sign-in request</source>
+        <translation>로그인 요청</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>허락</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>거부</translation>
+    </message>
+    <message>
+        <source>%1 (%2) wants to sign in with your account. If you allow it, this PC is signed out.</source>
+        <translation>%1(%2)에서 이 계정으로 로그인하려고 합니다. 허락하면 이 PC는 로그아웃됩니다.</translation>
+    </message>
+    <message>
+        <source>Answer within %1 s.</source>
+        <translation>%1초 안에 응답하세요.</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
         <source>Signed out</source>
@@ -395,6 +466,14 @@
     <message>
         <source>Your account signed in on another PC. Open LoginGuard for details.</source>
         <translation>다른 PC에서 같은 계정으로 로그인했습니다. 자세한 내용은 LoginGuard를 열어 확인하세요.</translation>
+    </message>
+    <message>
+        <source>Sign-in request</source>
+        <translation>로그인 요청</translation>
+    </message>
+    <message>
+        <source>Another PC wants to sign in with your account. Open LoginGuard to allow or deny it.</source>
+        <translation>다른 PC에서 이 계정으로 로그인하려고 합니다. LoginGuard를 열어 허락하거나 거부하세요.</translation>
     </message>
     <message>
         <source>LoginGuard is still running</source>

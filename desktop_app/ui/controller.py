@@ -8,7 +8,10 @@ PC never signs back in by itself; no dialog is run with ``exec()``;
 1000 and only then resolves :attr:`Controller.closed`. Every ending deletes a
 remembered session from the keychain; a sign-out the server did not get is
 kept and sent later (:mod:`desktop_app.ui.outbox`). No other PC's session is
-ended without a "yes" in its confirmation box, and one End at a time.
+ended without a "yes" in its confirmation box, and one End at a time. Under
+the ``ask`` policy another PC's request is put to the person in a prompt that
+does not block (:mod:`desktop_app.ui.takeover_prompt`) and goes with the
+session; this PC's own sign-in shows the wait for the other PC's answer.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ from desktop_app.session import (
     log_line,
 )
 from desktop_app.settings import Settings
+from desktop_app.ui.asking import Asking
 from desktop_app.ui.bridge import ListSignals, SessionSignals
 from desktop_app.ui.dialogs import EndQuestion, TakeoverQuestion, open_ending
 from desktop_app.ui.login import LoginWindow
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.network import NetworkWatch
 from desktop_app.ui.outbox import Outbox
+from desktop_app.ui.takeover_prompt import TakeoverPrompt
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.wording import (
     already_ended,
@@ -99,7 +104,13 @@ class Controller(QObject):
         self.machine.subscribe(_log_transition)
         name = options.device_name or settings.device_name
         device = Device(settings.device_id, name)
-        self.client = Client(self.machine, device, backoff=backoff, on_contested=self._contested)
+        self.client = Client(
+            self.machine,
+            device,
+            backoff=backoff,
+            on_contested=self._contested,
+            on_takeover=lambda news: self.asking.news(news),
+        )
         self.keeper = Keeper(settings, keychain or Keychain(settings.profile))
         self.signals = SessionSignals(self.machine)
         self.listed = ListSignals(self.client.sessions)
@@ -109,9 +120,13 @@ class Controller(QObject):
         self.translations.use(language)
         self.login = LoginWindow()
         self.main = MainWindow()
+        self.prompt = TakeoverPrompt(self.main)
         self.tray = Tray() if tray_available() else None
         self.network = NetworkWatch(load=watch_network)
         self.outbox = Outbox(self.client, self.keeper, self.login, self._spawn)
+        self.asking = Asking(
+            self.client, self.prompt, self.main, self.tray, self._spawn, self._may_ask
+        )
         self.ending_box: QMessageBox | None = None
         self._ending_state: State | None = None
         self.question: TakeoverQuestion | None = None
@@ -233,9 +248,17 @@ class Controller(QObject):
             self.login.stay.setChecked(False)
             self._tell_keychain(reading=False)
 
+    def _may_ask(self) -> bool:
+        """Whether another PC's takeover request may be put to the person now."""
+        return self.machine.snapshot.active and self._quitting is None
+
     def _contested(self, wait: float) -> None:
         """The server says PCs keep taking this account from each other: say so here."""
         self.main.show_notice(lambda: contested_message(wait))
+
+    def answer_takeover(self, request_id: str, allow: bool) -> None:
+        """Allow or Deny for the takeover request ``request_id`` (the prompt's buttons)."""
+        self.asking.answer(request_id, allow)
 
     def _tell_keychain(self, *, reading: bool) -> None:
         """Once per run: the keychain would not keep (or give back) the session."""
@@ -369,6 +392,7 @@ class Controller(QObject):
         if s.state is State.LOGGING_IN and s.session is None:
             self._close_ending()
             self.login.set_busy(True)
+            self.login.show_waiting(s.approval_in)
         elif s.active:  # admitted, connected, reconnecting or resumed: the main window's turn
             self.login.password.clear()
             old = transition.old
@@ -399,6 +423,7 @@ class Controller(QObject):
     def _show_login(self) -> None:
         if self.end_question is not None:
             self.end_question.cancel()  # nothing left to end from here
+        self.prompt.dismiss()  # no session left to hand over
         self.main.hide()
         self.main.sessions.clear()
         self.main.show_notice(None)
@@ -467,6 +492,7 @@ class Controller(QObject):
         if pending is not None:
             self.outbox.put(pending, send=False)  # the next start sends it
         self._close_ending()
+        self.prompt.dismiss()
         self.main.hide()
         self.login.hide()
         if self.tray is not None:

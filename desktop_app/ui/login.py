@@ -1,14 +1,17 @@
 """The login window: server, username, password, "remember username", "stay
 signed in on this PC", this PC's name and the language; a Cancel button while
-a sign-in is under way, and a notice line (a sign-out still on its way to the
-server). It only collects input and shows what the controller tells it;
+a sign-in is under way (with a countdown while the PC in the way is asked to
+allow it, under the ``ask`` policy), and a notice line (a sign-out still on its
+way to the server). It only collects input and shows what the controller tells it;
 signing in happens elsewhere."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.i18n import LANGUAGES, NATIVE_NAMES
 from desktop_app.ui import TopLevel, named, plain, titled
+from desktop_app.ui.wording import fill
 
 
 class LoginWindow(TopLevel, QWidget):
@@ -98,6 +102,9 @@ class LoginWindow(TopLevel, QWidget):
             field.returnPressed.connect(self._submit)
         self.language.activated.connect(self._language_activated)
         self._busy = False
+        self._waiting_until: float | None = None  # monotonic; the other PC's time to answer
+        self._ticker = QTimer(self, interval=1000)
+        self._ticker.timeout.connect(self._render_message)
         self._message: Callable[[], str] | None = None
         self._notice: Callable[[], str] | None = None
         self.retranslate()
@@ -121,6 +128,35 @@ class LoginWindow(TopLevel, QWidget):
         self._retranslate_button()
         if busy:
             self.show_message(None)
+        else:
+            self.show_waiting(None)
+
+    def show_waiting(self, seconds: float | None) -> None:
+        """The sign-in waits for the PC in the way to allow it, at most ``seconds`` more
+        (counted down once a second, in place of the message); None: not waiting."""
+        if seconds is None:
+            self._waiting_until = None
+            self._ticker.stop()
+        else:
+            self._waiting_until = time.monotonic() + seconds
+            self._ticker.start()
+        self._render_message()
+
+    def waiting_text(self) -> str:
+        """The waiting line with the seconds left; '' when not waiting."""
+        if self._waiting_until is None:
+            return ""
+        left = math.ceil(max(0.0, self._waiting_until - time.monotonic()))
+        if not left:  # the server's own slack: still waiting, no number to count
+            return self.tr(
+                "Your account is in use on another PC. Waiting for it to allow this sign-in…"
+            )
+        return fill(
+            self.tr(
+                "Your account is in use on another PC. Waiting for it to allow this sign-in… (%1 s)"
+            ),
+            left,
+        )
 
     def show_message(self, text: Callable[[], str] | None, *, error: bool = False) -> None:
         """Show ``text()`` under the form (again after a language switch); None clears it."""
@@ -129,7 +165,9 @@ class LoginWindow(TopLevel, QWidget):
         self._render_message()
 
     def _render_message(self) -> None:
-        text = self._message() if self._message is not None else ""
+        text = self.waiting_text()
+        if not text and self._message is not None:
+            text = self._message()
         self.message.setText(text)
         self.message.setVisible(bool(text))
 

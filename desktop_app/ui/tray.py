@@ -1,6 +1,6 @@
 """The system tray icon: connected / offline / signed out at a glance, a menu
 (Open, Sign out, Quit), and a native notification when another PC takes the
-session over.
+session over, or asks to (the ``ask`` policy).
 
 Only created where a tray exists (``QSystemTrayIcon.isSystemTrayAvailable()``,
 injected by the controller so tests can say yes). The tool tip and every
@@ -106,6 +106,17 @@ class Tray(QObject):
                     "Your account signed in on another PC. Open LoginGuard for details.",
                 ),
             )
+
+    def takeover_requested(self) -> None:
+        """Another PC asks to take the session (the prompt names it; this says only that)."""
+        self.notify(
+            translate("Tray", "Sign-in request"),
+            translate(
+                "Tray",
+                "Another PC wants to sign in with your account. "
+                "Open LoginGuard to allow or deny it.",
+            ),
+        )
 
     def hidden_to_tray(self) -> None:
         """The main window was closed but the app goes on: say so, once per run."""

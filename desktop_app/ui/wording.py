@@ -10,6 +10,7 @@ already sorted into a :class:`~desktop_app.session.FailureKind`
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -176,6 +177,8 @@ def failure_message(failure: LoginFailure, server: str = "") -> str:
         return translate("Messages", "Too many failed attempts. Try again later.")
     if kind is FailureKind.CONTESTED:
         return contested_message(failure.retry_after)
+    if kind in _ASK_FAILURES:
+        return _ask_message(failure)
     if kind is FailureKind.STORE_UNAVAILABLE:
         return translate(
             "Messages", "The server cannot sign anyone in right now. Try again shortly."
@@ -190,6 +193,52 @@ def failure_message(failure: LoginFailure, server: str = "") -> str:
             "The server did not accept the username or this PC's name. Check them and try again.",
         )
     return _network_message(failure, server)
+
+
+_ASK_FAILURES = frozenset(
+    {
+        FailureKind.TAKEOVER_DENIED,
+        FailureKind.TAKEOVER_TIMED_OUT,
+        FailureKind.TAKEOVER_SUPERSEDED,
+        FailureKind.TAKEOVER_PENDING,
+    }
+)
+
+
+def _ask_message(failure: LoginFailure) -> str:
+    """Why a sign-in the other PC was asked to allow did not happen (the ``ask`` policy)."""
+    kind = failure.kind
+    if kind is FailureKind.TAKEOVER_TIMED_OUT:
+        return translate(
+            "Messages",
+            "The other PC did not answer in time, so it stays signed in. "
+            "Try again, or sign out there first.",
+        )
+    if kind is FailureKind.TAKEOVER_SUPERSEDED:
+        return translate("Messages", "A newer sign-in from this PC took this one's place.")
+    if kind is FailureKind.TAKEOVER_PENDING:
+        wait = failure.retry_after
+        if wait is None:
+            return translate(
+                "Messages",
+                "Another PC is already asking to sign in with this account. Try again shortly.",
+            )
+        if wait < 60:
+            return fill(
+                translate(
+                    "Messages",
+                    "Another PC is already asking to sign in with this account. Try again in %1 s.",
+                ),
+                max(1, math.ceil(wait)),
+            )
+        return fill(
+            translate(
+                "Messages",
+                "Another PC is already asking to sign in with this account. Try again in %1.",
+            ),
+            duration(wait),
+        )
+    return translate("Messages", "The other PC declined this sign-in. It stays signed in.")
 
 
 def contested_message(wait: float | None) -> str:

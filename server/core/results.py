@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from server.auth import Claims
 from server.sessions.policy import Policy
 from server.sessions.records import SessionRecord
-from shared.messages import By
+from shared.device_classes import DEFAULT_CLASS
+from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
 
@@ -21,6 +22,7 @@ class LoginAttempt:
     device_name: str
     takeover: bool
     ip: str
+    device_class: str = DEFAULT_CLASS  # one the server's limits allow
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,32 @@ class AccountDisabled:
     pass
 
 
-LoginResult = Admitted | Refused | Contested | RateLimited | BadCredentials | AccountDisabled
+@dataclass(frozen=True, slots=True)
+class TakeoverRefused:
+    """Policy ask: the asked PC declined, or did not answer and ``--ask-default deny``
+    (``outcome`` timed_out), or this PC's newer login superseded the request."""
+
+    outcome: TakeoverOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class TakeoverBusy:
+    """Policy ask: another PC's takeover request for the account is pending; nothing
+    was asked."""
+
+    retry_after: float  # seconds until that request times out at the latest
+
+
+LoginResult = (
+    Admitted
+    | Refused
+    | Contested
+    | RateLimited
+    | BadCredentials
+    | AccountDisabled
+    | TakeoverRefused
+    | TakeoverBusy
+)
 
 
 @dataclass(frozen=True, slots=True)

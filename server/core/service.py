@@ -15,11 +15,13 @@ results of :mod:`.results`; nothing here raises for a refused login.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
 from server.auth import Claims, Passwords, TokenExpired, TokenInvalid, Tokens, new_jti
 from server.config import ServerSettings
+from server.core.asking import ADMITTING, Asking, Waits
 from server.core.results import (
     AccountDisabled,
     Admitted,
@@ -32,13 +34,23 @@ from server.core.results import (
     RateLimited,
     Refused,
     SessionOver,
+    TakeoverBusy,
+    TakeoverRefused,
 )
 from server.metrics import Metrics
 from server.sessions.attempts import Limits
 from server.sessions.contest import ContestRule, retry_seconds
 from server.sessions.factory import Stores
-from server.sessions.records import Account, ContestRefusal, SessionRecord, ending_of
-from shared.messages import By
+from server.sessions.policy import Policy
+from server.sessions.records import (
+    Account,
+    ContestRefusal,
+    LoginOutcome,
+    SessionRecord,
+    ending_of,
+)
+from server.sessions.takeovers import Answered, TakeoverRequest
+from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
 log = logging.getLogger("loginguard.auth")
@@ -52,6 +64,7 @@ class SessionService:
         passwords: Passwords,
         tokens: Tokens,
         metrics: Metrics,
+        waits: Waits | None = None,
     ) -> None:
         self.stores = stores
         self._settings = settings
@@ -68,6 +81,8 @@ class SessionService:
             per_ip=s.max_failures_ip,
             window=s.failure_window,
         )
+        waits = Waits() if waits is None else waits
+        self._asking = Asking(stores.takeovers, stores.sessions, waits, s.ask_timeout)
         self._contest = None
         if s.contest_limit > 0:
             self._contest = ContestRule(
@@ -112,24 +127,60 @@ class SessionService:
             ip=a.ip,
             created_at=now,
             expires_at=float(int(now + s.token_ttl)),  # the JWT's exp is whole seconds
+            device_class=a.device_class,
         )
         outcome = await stores.sessions.login(
             record,
             policy=s.policy,
             max_sessions=s.max_sessions,
-            takeover=a.takeover,
+            takeover=a.takeover and s.policy is not Policy.ASK,  # under ask, only asking
             idle_ttl=s.idle_ttl,
             settle=ticket.reservation,
             presence_grace=s.presence_grace,
             contest=self._contest,
         )
+        if outcome.admitted is None and outcome.contested is None and s.policy is Policy.ASK:
+            return await self._ask(a, record, outcome.conflicts)
+        return self._concluded(a, outcome)
+
+    async def _ask(
+        self, a: LoginAttempt, record: SessionRecord, asked: tuple[SessionRecord, ...]
+    ) -> LoginResult:
+        """Policy ask: the login waits for the answer of the PCs whose sessions block it."""
+        decided = await self._asking.ask(record, asked)
+        if isinstance(decided, TakeoverRequest):
+            log.info("event=takeover_busy user=%s ip=%s", a.username, a.ip)
+            return TakeoverBusy(max(0.0, decided.deadline - self.stores.takeovers.clock()))
+        admit = decided in ADMITTING or (
+            decided is TakeoverOutcome.TIMED_OUT and self._settings.ask_default == "allow"
+        )
+        if not admit:
+            return TakeoverRefused(decided)
+        s, now = self._settings, self.stores.sessions.clock()
+        record = dataclasses.replace(
+            record, created_at=now, expires_at=float(int(now + s.token_ttl))
+        )
+        outcome = await self.stores.sessions.login(
+            record,
+            policy=s.policy,
+            max_sessions=s.max_sessions,
+            takeover=True,  # allowed, or nobody there to ask
+            idle_ttl=s.idle_ttl,
+            presence_grace=s.presence_grace,
+            contest=self._contest,
+        )
+        return self._concluded(a, outcome)
+
+    def _concluded(self, a: LoginAttempt, outcome: LoginOutcome) -> LoginResult:
+        s = self._settings
         if outcome.contested is not None:
             return self._contested(a, outcome.contested)
         if outcome.admitted is None:
             log.info("event=login_refused user=%s policy=%s", a.username, s.policy.value)
             return Refused(s.policy, outcome.conflicts)
         admitted = outcome.admitted
-        claims = Claims(admitted.user, admitted.jti, now, admitted.expires_at)
+        issued = min(admitted.created_at, self.stores.sessions.clock())  # never in the future
+        claims = Claims(admitted.user, admitted.jti, issued, admitted.expires_at)
         token = self._tokens.issue(claims)
         # One INFO line per login, or per session it displaced (naming the new jti).
         log.log(
@@ -181,6 +232,22 @@ class SessionService:
             by_admin,
         )
         return cleared
+
+    async def answer_takeover(
+        self, authed: Authenticated, request_id: str, allow: bool
+    ) -> tuple[Answered, TakeoverOutcome | None]:
+        """The caller's answer to the takeover request ``request_id`` (policy ask)."""
+        user, jti = authed.claims.user, authed.claims.jti
+        kind, outcome = await self.stores.takeovers.answer(user, request_id, jti, allow)
+        log.info(
+            "event=takeover_answered user=%s jti=%s request=%s allow=%s result=%s",
+            user,
+            jti[:8],
+            request_id[:8],
+            "true" if allow else "false",
+            kind if outcome is None else f"{kind}:{outcome.value}",
+        )
+        return kind, outcome
 
     async def _rehash(self, account: Account, password: str) -> None:
         new_hash = await self._passwords.hash(password)
@@ -264,4 +331,6 @@ _OUTCOME: dict[type[LoginResult], str] = {
     RateLimited: "rate_limited",
     BadCredentials: "invalid_credentials",
     AccountDisabled: "disabled",
+    TakeoverRefused: "takeover_denied",
+    TakeoverBusy: "takeover_pending",
 }

@@ -15,6 +15,8 @@ from server.core.results import (
     Contested,
     LoginResult,
     RateLimited,
+    TakeoverBusy,
+    TakeoverRefused,
 )
 from server.errors import HttpError
 from server.guard import authenticate
@@ -54,6 +56,12 @@ def _response(result: LoginResult) -> HTTPResponse:
         retry = retry_seconds(result.retry_after)
         headers = {"Retry-After": str(retry)}
         raise HttpError(429, ErrorCode.ACCOUNT_CONTESTED, headers, retry_after=retry)
+    if isinstance(result, TakeoverRefused):
+        raise HttpError(409, ErrorCode.TAKEOVER_DENIED, outcome=result.outcome.value)
+    if isinstance(result, TakeoverBusy):
+        retry = max(1, math.ceil(result.retry_after))
+        headers = {"Retry-After": str(retry)}
+        raise HttpError(409, ErrorCode.TAKEOVER_PENDING, headers, retry_after=retry)
     if isinstance(result, BadCredentials):
         raise HttpError(401, ErrorCode.INVALID_CREDENTIALS)
     if isinstance(result, AccountDisabled):
@@ -69,12 +77,21 @@ def _response(result: LoginResult) -> HTTPResponse:
 
 @bp.post(paths.LOGIN)
 async def login(request: Request) -> HTTPResponse:
-    attempt = parse_login(_body(request), client_ip(request))
     st = state(request)
+    attempt = parse_login(_body(request), client_ip(request), st.settings.max_sessions)
     result = await st.service.login(attempt)
     if isinstance(result, Admitted):
         st.hub.admitted(result.session)
     return _response(result)
+
+
+@bp.get(paths.POLICY)
+async def policy(request: Request) -> HTTPResponse:
+    """The login policy, so that a client can tell a login waiting for another PC's answer
+    (policy ask, up to ask_timeout seconds) from a slow one. Public: it says no more
+    than the 409 of any refused login."""
+    s = state(request).settings
+    return json({"policy": s.policy.value, "ask_timeout": math.ceil(s.ask_timeout)})
 
 
 @bp.post(paths.LOGOUT)

@@ -7,7 +7,9 @@ field, so no later encode (argon2, Redis, the JSON response) can fail on it.
 
 The device name is cleaned (:func:`shared.device_names.clean_device_name`)
 before anything stores, shows or logs it; one with nothing visible left is
-refused like an empty one.
+refused like an empty one. The device class (``desktop`` when absent) must be a
+class token (:mod:`shared.device_classes`) that the server's ``--max-sessions``
+allows; the 422 for one it does not allow lists those it does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Any
 
 from server.core.results import LoginAttempt
 from server.errors import HttpError
+from server.sessions.limits import SessionLimits
+from shared.device_classes import DEFAULT_CLASS, valid_device_class
+from shared.device_classes import RULE as CLASS_RULE
 from shared.device_names import MAX_LENGTH as DEVICE_NAME_MAX
 from shared.device_names import clean_device_name
 from shared.errors import ErrorCode
@@ -63,8 +68,30 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_login(body: Any, ip: str) -> LoginAttempt:
-    """The service's login attempt from a decoded JSON body and the client's address."""
+def _device_class(body: dict[str, Any], limits: SessionLimits) -> str:
+    """The login's device class: ``desktop`` when absent; 422 for a malformed one, or
+    one the server's ``--max-sessions`` map neither names nor covers with ``*``."""
+    value = body.get("device_class", DEFAULT_CLASS)
+    if not isinstance(value, str) or not valid_device_class(value):
+        raise HttpError(
+            422, ErrorCode.VALIDATION_FAILED, None, field="device_class", detail=CLASS_RULE
+        )
+    if limits.limit_of(value) is None:
+        allowed = list(limits.allowed())
+        raise HttpError(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            None,
+            field="device_class",
+            detail=f"unknown device class; this server allows {', '.join(allowed)}",
+            allowed=allowed,
+        )
+    return value
+
+
+def parse_login(body: Any, ip: str, limits: SessionLimits) -> LoginAttempt:
+    """The service's login attempt from a decoded JSON body and the client's address;
+    ``limits`` (``--max-sessions``) say which device classes are allowed."""
     if not isinstance(body, dict):
         raise HttpError(400, ErrorCode.BAD_REQUEST, None, detail="body must be a JSON object")
     if _deeper_than(body, MAX_DEPTH):
@@ -74,6 +101,7 @@ def parse_login(body: Any, ip: str) -> LoginAttempt:
     username = _text(body, "username", 64)
     if not valid_username(username):
         raise HttpError(422, ErrorCode.VALIDATION_FAILED, None, field="username", detail=RULE)
+    device_class = _device_class(body, limits)
     takeover = body.get("takeover", False)
     if not isinstance(takeover, bool):
         raise HttpError(
@@ -96,4 +124,5 @@ def parse_login(body: Any, ip: str) -> LoginAttempt:
         device_name=device_name,
         takeover=takeover,
         ip=ip,
+        device_class=device_class,
     )

@@ -95,6 +95,7 @@ async def _serve(request: Request, ws: Websocket) -> None:
             "heartbeat": st.settings.ping_interval,
         }
         await ws.send(json.dumps(hello))
+        await st.hub.show_pending(claims.user, claims.jti, ws)  # policy ask
         await hold(ws)
     except ConnectionClosed:
         pass

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from server.sessions.attempts import Reservation
 from server.sessions.contest import ContestRule
-from server.sessions.policy import Policy
+from server.sessions.policy import Policy, SessionLimits
 from server.sessions.records import Clock, LoginOutcome, SessionRecord, Status, Unreachable
 from shared.messages import By
 from shared.reasons import EndReason
@@ -44,7 +44,7 @@ class SessionStore(ABC):
         new: SessionRecord,
         *,
         policy: Policy,
-        max_sessions: int,
+        max_sessions: SessionLimits | int,
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
@@ -61,6 +61,10 @@ class SessionStore(ABC):
         delete it, write a ``displaced`` tombstone naming ``new``'s device, IP and
         ``now`` (kept until that session's ``expires_at``), and publish its event.
         A refused login changes no session.
+
+        ``max_sessions``: the limits of ``--max-sessions`` (a bare number: one for all
+        classes together); ``new.device_class`` picks the pool it is judged in, and
+        is kept with the session. A class the limits do not allow raises ValueError.
 
         ``settle`` is the attempt reservation of this login's verified password
         (:class:`~.attempts.AttemptLimiter`): in the same step it is released and

@@ -37,11 +37,12 @@ class EventBus(ABC):
         """
 
     def follow(self, user: str) -> None:  # noqa: B027 - a broadcast bus hears everyone anyway
-        """This process holds a socket of ``user`` now: deliver the user's events
-        (from :meth:`heard` on). Idempotent; cheap (changes are batched)."""
+        """Something in this process needs ``user``'s events now (a socket of the user, a
+        login waiting for the user's answer): deliver them (from :meth:`heard` on).
+        Counted: they may stop after as many :meth:`unfollow` calls. Cheap (batched)."""
 
     def unfollow(self, user: str) -> None:  # noqa: B027
-        """This process holds no socket of ``user`` any more; its events may stop."""
+        """One need of ``user``'s events is gone; with the last, its events may stop."""
 
     async def heard(self, user: str, within: float) -> bool:
         """Wait (up to ``within`` seconds) until ``user``'s events are delivered here;

@@ -1,4 +1,4 @@
-"""Open one engine's four stores - sessions, events, accounts, attempts - as one bundle."""
+"""Open one engine's stores - sessions, events, accounts, attempts, takeovers - as one bundle."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from server.sessions.attempts import AttemptLimiter
 from server.sessions.base import SessionStore
 from server.sessions.events import EventBus
 from server.sessions.records import Clock
+from server.sessions.takeovers import Takeovers
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Stores:
     events: EventBus
     accounts: AccountStore
     attempts: AttemptLimiter
+    takeovers: Takeovers
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     @property
@@ -42,10 +44,12 @@ def memory_stores(clock: Clock = time.time) -> Stores:
     """The embedded engine: ONE worker on ONE node only (see :mod:`.memory`)."""
     from server.sessions.memory import MemoryEvents, MemorySessions
     from server.sessions.memory_accounts import MemoryAccounts, MemoryAttempts
+    from server.sessions.memory_takeovers import MemoryTakeovers
 
     accounts, events = MemoryAccounts(), MemoryEvents()
     attempts = MemoryAttempts(accounts, clock)
-    return Stores(MemorySessions(clock, events, attempts), events, accounts, attempts)
+    sessions = MemorySessions(clock, events, attempts)
+    return Stores(sessions, events, accounts, attempts, MemoryTakeovers(clock, events))
 
 
 def redis_stores(
@@ -66,6 +70,7 @@ def redis_stores(
     from server.sessions.redis_conn import Link
     from server.sessions.redis_events import RedisEvents
     from server.sessions.redis_shards import ShardedEvents
+    from server.sessions.redis_takeovers import RedisTakeovers
 
     keys = Keys(prefix)
     link = Link(url, max_connections=max_connections, timeout=timeout)
@@ -74,7 +79,8 @@ def redis_stores(
     events: EventBus = (
         ShardedEvents(link, keys) if link.cluster else RedisEvents(link, keys.channel)
     )
-    return Stores(sessions, events, RedisAccounts(link, keys), attempts, [link.close])
+    takeovers = RedisTakeovers(link, keys, clock)
+    return Stores(sessions, events, RedisAccounts(link, keys), attempts, takeovers, [link.close])
 
 
 def open_stores(redis_url: str | None, prefix: str) -> Stores:

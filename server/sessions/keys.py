@@ -12,13 +12,16 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:devices   ZSET, device ids known to the account, scored by last login
     <prefix>:{u:alice}:contest   HASH, the ping-pong guard: until, strikes
     <prefix>:{u:alice}:contest:log  ZSET, the guard's window: displacing logins by time
+    <prefix>:{u:alice}:ask       HASH, the account's takeover request (policy ask)
     <prefix>:{u:alice}:rl:u      HASH, the unknown devices' attempt window: n, reset
     <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
     <prefix>:{epoch}             HASH, the write counter: era, n, reset_at (never expires)
     <prefix>:events              the pub/sub channel of SessionEvents (JSON), one server
     <prefix>:{u:alice}:events    alice's own sharded channel (SPUBLISH), on a cluster
-    <prefix>:cache:sessions:...  a cached scan_sessions page (5 s)
+    <prefix>:cache:sessions:v2:...  a cached scan_sessions page (5 s); the v2 (records
+                                 with device_class) keeps workers of a rolling upgrade
+                                 from reading each other's pages
 
 The key of an index member is the user's key prefix plus the member, which is
 how the scripts find a record from its index entry.
@@ -70,6 +73,11 @@ class Keys:
         """The sharded pub/sub channel of ``user``'s events, in the slot of its keys."""
         return self.of_user(user) + "events"
 
+    def event_channel(self, user: str, *, sharded: bool) -> str:
+        """Where the scripts publish ``user``'s events: the user's own channel on a
+        cluster (``sharded``), the one broadcast channel on one server."""
+        return self.events(user) if sharded else self.channel
+
     def user_of_events(self, channel: str) -> str:
         """The user whose channel is ``channel`` (inverse of :meth:`events`)."""
         return channel[len(self.prefix) + len(":{u:") : -len("}:events")]
@@ -82,6 +90,9 @@ class Keys:
 
     def contest_log(self, user: str) -> str:
         return self.of_user(user) + "contest:log"
+
+    def ask(self, user: str) -> str:
+        return self.of_user(user) + "ask"
 
     def account_bucket(self, user: str) -> str:
         return self.of_user(user) + "rl:u"
@@ -97,4 +108,4 @@ class Keys:
         return f"{self.prefix}:{{epoch}}"
 
     def scan_page(self, cursor: str, count: int) -> str:
-        return f"{self.prefix}:cache:sessions:{cursor}:{count}"
+        return f"{self.prefix}:cache:sessions:v2:{cursor}:{count}"

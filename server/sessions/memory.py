@@ -20,7 +20,7 @@ from server.sessions.base import SessionStore
 from server.sessions.contest import ContestRule, ContestState, judge, retry_seconds
 from server.sessions.events import EventBus, EventHandler, Resync
 from server.sessions.memory_accounts import MemoryAttempts
-from server.sessions.policy import Policy, decide
+from server.sessions.policy import Policy, SessionLimits, decide
 from server.sessions.records import (
     Clock,
     ContestEvent,
@@ -99,7 +99,7 @@ class MemorySessions(SessionStore):
         new: SessionRecord,
         *,
         policy: Policy,
-        max_sessions: int,
+        max_sessions: SessionLimits | int,
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
@@ -114,7 +114,9 @@ class MemorySessions(SessionStore):
         if presence_grace is not None:
             since = self.clock() - presence_grace
             absent = [r.jti for r in records if self._seen.get(r.jti, r.created_at) < since]
-        decision = decide(records, new.device_id, policy, max_sessions, takeover, absent)
+        decision = decide(
+            records, new.device_id, policy, max_sessions, takeover, absent, new.device_class
+        )
         if not decision.admit:
             conflicts = tuple(held[j][0] for j in decision.conflicts)
             return LoginOutcome(None, (), conflicts)

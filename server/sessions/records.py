@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.messages import By, Session
+from shared.device_classes import DEFAULT_CLASS
+from shared.messages import By, Session, TakeoverOutcome
 from shared.reasons import EndReason
 
 Clock = Callable[[], float]
@@ -33,6 +34,8 @@ class SessionRecord:
     ip: str
     created_at: float
     expires_at: float  # absolute end of life, equal to the token's ``exp``
+    # the client's kind (shared/device_classes.py); records from before classes read so
+    device_class: str = DEFAULT_CLASS
 
     def public(self, *, own: bool = True) -> Session:
         """The wire form. ``own=False`` for a session shown to another PC: its
@@ -42,6 +45,7 @@ class SessionRecord:
             id=self.jti,
             jti=self.jti,
             device_name=self.device_name,
+            device_class=self.device_class,
             ip=self.ip,
             created_at=self.created_at,
             expires_at=self.expires_at,
@@ -81,7 +85,21 @@ class ContestEvent:
     retry_after: int
 
 
-StoreEvent = SessionEvent | ContestEvent
+@dataclass(frozen=True, slots=True)
+class TakeoverEvent:
+    """Published when a takeover request (policy ``ask``, :mod:`.takeovers`) opens -
+    ``state`` pending, with the waiting PC as ``by`` and ``timeout`` whole seconds to
+    answer - and when it closes, with how. ``targets``: the asked sessions' JTIs."""
+
+    user: str
+    id: str
+    state: TakeoverOutcome
+    targets: tuple[str, ...]
+    by: By | None = None
+    timeout: int = 0
+
+
+StoreEvent = SessionEvent | ContestEvent | TakeoverEvent
 """What the event bus delivers."""
 
 

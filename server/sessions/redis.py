@@ -32,7 +32,7 @@ from server.sessions.attempts import KNOWN_DEVICE_TTL, KNOWN_DEVICES, Reservatio
 from server.sessions.base import SessionStore
 from server.sessions.contest import MEMORY, ContestRule
 from server.sessions.keys import Keys
-from server.sessions.policy import Policy
+from server.sessions.policy import Policy, SessionLimits, as_limits
 from server.sessions.records import (
     UNREACHABLE,
     Clock,
@@ -89,7 +89,7 @@ class RedisSessions(SessionStore):
         self._margin_ms = math.ceil(ttl_margin * 1000)
         # Where the scripts publish: each user's own channel on a cluster (SPUBLISH, heard
         # only by the workers holding that user's sockets), the one channel on one server.
-        self._channel = keys.events if link.cluster else lambda _user: keys.channel
+        self._sharded = link.cluster
         self._login = link.script("login.lua")
         self._check = link.script("check.lua")
         self._end = link.script("end.lua")
@@ -103,13 +103,17 @@ class RedisSessions(SessionStore):
         new: SessionRecord,
         *,
         policy: Policy,
-        max_sessions: int,
+        max_sessions: SessionLimits | int,
         takeover: bool,
         idle_ttl: float,
         settle: Reservation | None = None,
         presence_grace: float | None = None,
         contest: ContestRule | None = None,
     ) -> LoginOutcome:
+        limits = as_limits(max_sessions)
+        limit = limits.limit_of(new.device_class)
+        if limit is None:
+            raise ValueError(f"device class {new.device_class!r} is not allowed by {limits}")
         now = self.clock()
         if new.created_at <= self._epoch.reset_at:
             # Born after the reset by definition, even on a node whose clock is behind.
@@ -121,9 +125,14 @@ class RedisSessions(SessionStore):
             bucket = self._attempts.bucket_of(settle)
         keys = [k.index(new.user), bucket, k.devices(new.user)]
         keys += [k.contest(new.user), k.contest_log(new.user)]
-        args: list[EncodableT] = [k.of_user(new.user), self._channel(new.user), new.user, now]
+        args: list[EncodableT] = [
+            k.of_user(new.user),
+            k.event_channel(new.user, sharded=self._sharded),
+            new.user,
+            now,
+        ]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
-        args += [min(now + idle_ttl, new.expires_at), policy.value, max_sessions, int(takeover)]
+        args += [min(now + idle_ttl, new.expires_at), policy.value, limit, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
         args += [math.ceil(KNOWN_DEVICE_TTL * 1000), KNOWN_DEVICES]
         args += ["" if presence_grace is None else presence_grace]
@@ -132,6 +141,7 @@ class RedisSessions(SessionStore):
         else:
             c = contest
             args += [c.limit, c.window, c.cooldown, c.max_cooldown, MEMORY]
+        args += [new.device_class, int(limits.by_class)]
         give_ip = settle.ip if settle is not None and settle.holds_ip else None
         reply, learned = await self._change(self._login, (keys, args), give_ip)
         if learned and int(reply[0]):
@@ -185,7 +195,12 @@ class RedisSessions(SessionStore):
         k = self._keys
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
         args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
-        args += [self._channel(user), user, self._epoch.reset_at, int(present)]
+        args += [
+            k.event_channel(user, sharded=self._sharded),
+            user,
+            self._epoch.reset_at,
+            int(present),
+        ]
         return [k.index(user)], args
 
     async def check(
@@ -213,7 +228,11 @@ class RedisSessions(SessionStore):
         self, user: str, reason: EndReason, by: By | None, *jti: str
     ) -> list[SessionRecord]:
         keys = self._keys
-        args: list[EncodableT] = [keys.of_user(user), self._channel(user), user, self.clock()]
+        args: list[EncodableT] = [
+            keys.of_user(user),
+            keys.event_channel(user, sharded=self._sharded),
+        ]
+        args += [user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, *jti]
         reply, _ = await self._change(self._end, ([keys.index(user)], args))
         return codec.records(user, reply)

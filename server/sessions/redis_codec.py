@@ -22,21 +22,24 @@ from server.sessions.records import (
     SessionRecord,
     Status,
     StoreEvent,
+    TakeoverEvent,
     Tombstone,
 )
-from shared.messages import By
+from shared.messages import By, TakeoverOutcome
 from shared.reasons import EndReason
 
-RECORD_FIELDS = 6  # jti, device_id, device_name, ip, created_at, expires_at
+# jti, device_id, device_name, ip, created_at, expires_at, device_class
+RECORD_FIELDS = 7
 
 
 def records(user: str, flat: Sequence[str]) -> list[SessionRecord]:
-    """Session records from a script reply of 6 strings per record."""
+    """Session records from a script reply of 7 strings per record (lib.lua's
+    ``push_record``)."""
     if len(flat) % RECORD_FIELDS:
         raise ValueError(f"record reply of {len(flat)} fields")
     return [
-        SessionRecord(user, jti, device_id, name, ip, float(created), float(expires))
-        for jti, device_id, name, ip, created, expires in (
+        SessionRecord(user, jti, device_id, name, ip, float(created), float(expires), cls)
+        for jti, device_id, name, ip, created, expires, cls in (
             flat[i : i + RECORD_FIELDS] for i in range(0, len(flat), RECORD_FIELDS)
         )
     ]
@@ -66,14 +69,25 @@ def by_of(data: Any) -> By | None:
 
 
 def event(text: str) -> StoreEvent:
-    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it, or
-    ``login.lua``'s ``{"type": "contested", "user", "retry_after"}``.
+    """A message of the events channel, as ``finish()`` in ``lib.lua`` writes it,
+    ``login.lua``'s ``{"type": "contested", "user", "retry_after"}`` or ``ask.lua``'s
+    ``{"type": "takeover", ...}``.
 
     The contested message also carries ``"jti": "", "reason": null``, which a worker
     from before it existed reads as "the account's list changed" (harmless)."""
     data = json.loads(text)
-    if data.get("type") == "contested":
+    kind = data.get("type")
+    if kind == "contested":
         return ContestEvent(user=str(data["user"]), retry_after=int(data["retry_after"]))
+    if kind == "takeover":  # ask.lua
+        return TakeoverEvent(
+            user=str(data["user"]),
+            id=str(data["id"]),
+            state=TakeoverOutcome(data["state"]),
+            targets=tuple(str(t) for t in data["targets"]),
+            by=by_of(data["by"]),
+            timeout=int(data["timeout"]),
+        )
     return SessionEvent(
         user=str(data["user"]),
         jti=str(data["jti"]),

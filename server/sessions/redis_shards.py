@@ -115,7 +115,7 @@ class ShardedEvents(EventBus):
     def __init__(self, link: Link, keys: Keys) -> None:
         self._link = link
         self._keys = keys
-        self._wanted: set[str] = set()  # followed
+        self._wanted: dict[str, int] = {}  # followed: how many times
         self._joins: set[str] = set()  # followed, subscribed nowhere yet
         self._leaves: set[str] = set()  # subscribed somewhere, no longer followed
         self._at: dict[str, _Shard] = {}  # user → the shard it is subscribed (or subscribing) on
@@ -136,9 +136,10 @@ class ShardedEvents(EventBus):
     # -- what the hub asks ------------------------------------------------------------
 
     def follow(self, user: str) -> None:
-        if user in self._wanted:
+        count = self._wanted.get(user, 0)
+        self._wanted[user] = count + 1
+        if count:
             return
-        self._wanted.add(user)
         if user in self._leaves:
             self._leaves.discard(user)  # never left: still heard
         elif user not in self._at:
@@ -146,9 +147,13 @@ class ShardedEvents(EventBus):
             self._dirty.set()
 
     def unfollow(self, user: str) -> None:
-        if user not in self._wanted:
+        count = self._wanted.get(user, 0)
+        if count > 1:
+            self._wanted[user] = count - 1
             return
-        self._wanted.discard(user)
+        if not count:
+            return
+        del self._wanted[user]
         self._joins.discard(user)
         self._lost.discard(user)
         if user in self._at:
@@ -187,7 +192,7 @@ class ShardedEvents(EventBus):
             tasks += self._closing
             if tasks:
                 await asyncio.wait(tasks, timeout=1.0)
-            self._joins |= self._wanted  # a later listen starts from scratch
+            self._joins |= self._wanted.keys()  # a later listen starts from scratch
             self._leaves.clear()
             self._lost.clear()
 

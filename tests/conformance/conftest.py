@@ -8,7 +8,7 @@ import pytest
 
 from server.sessions.base import SessionStore
 from server.sessions.factory import Stores, memory_stores, redis_stores
-from server.sessions.policy import Policy
+from server.sessions.policy import Policy, SessionLimits
 from server.sessions.records import LoginOutcome, SessionRecord
 from tests.conformance.helpers import IDLE, LIFETIME, FakeClock, Login
 from tests.support.redis_cluster import RedisCluster
@@ -53,7 +53,8 @@ def store(stores: Stores) -> SessionStore:
 
 @pytest.fixture
 def login(store: SessionStore, clock: FakeClock) -> Login:
-    """Log in a session created now; device "dev-<jti>" and name "PC <jti>" by default."""
+    """Log in a session created now; device "dev-<jti>", name "PC <jti>", class desktop
+    by default."""
 
     async def login(
         jti: str,
@@ -61,16 +62,18 @@ def login(store: SessionStore, clock: FakeClock) -> Login:
         *,
         user: str = "alice",
         policy: Policy = Policy.DISPLACE,
-        max_sessions: int = 1,
+        max_sessions: SessionLimits | int = 1,
         takeover: bool = False,
         idle_ttl: float = IDLE,
         lifetime: float = LIFETIME,
         ip: str = "10.0.0.1",
         presence_grace: float | None = None,
+        device_class: str = "desktop",
     ) -> LoginOutcome:
         now = clock()
+        device = device_id or f"dev-{jti}"
         record = SessionRecord(
-            user, jti, device_id or f"dev-{jti}", f"PC {jti}", ip, now, now + lifetime
+            user, jti, device, f"PC {jti}", ip, now, now + lifetime, device_class
         )
         return await store.login(
             record,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from server.sessions.factory import Stores
-from server.sessions.policy import Policy
+from server.sessions.policy import Policy, SessionLimits
 from server.sessions.records import LoginOutcome, SessionRecord, StoreEvent
 from shared.reasons import EndReason
 
@@ -42,12 +42,13 @@ class Login(Protocol):
         *,
         user: str = "alice",
         policy: Policy = Policy.DISPLACE,
-        max_sessions: int = 1,
+        max_sessions: SessionLimits | int = 1,
         takeover: bool = False,
         idle_ttl: float = IDLE,
         lifetime: float = LIFETIME,
         ip: str = "10.0.0.1",
         presence_grace: float | None = None,
+        device_class: str = "desktop",
     ) -> LoginOutcome: ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -12,6 +13,7 @@ from redis._parsers import _AsyncHiredisParser
 
 from server.sessions.attempts import Limits
 from server.sessions.factory import Stores, redis_stores
+from server.sessions.limits import parse_limits
 from server.sessions.policy import Policy
 from server.sessions.records import Account, SessionRecord, StoreUnavailable, Tombstone
 from server.sessions.redis_conn import Link
@@ -238,3 +240,28 @@ async def test_replies_are_parsed_by_hiredis() -> None:
                 await client.connection_pool.release(connection)
     finally:
         await link.close()
+
+
+async def test_a_session_stored_before_device_classes_reads_as_desktop(
+    redis_prefix: str, admin: aioredis.Redis, clock: FakeClock
+) -> None:
+    """A session hash without device_class (written before classes) checks and lists as
+    desktop, and only a desktop login displaces it."""
+    store = redis_stores(REDIS_TEST_URL, prefix=redis_prefix, clock=clock)
+    classes = parse_limits("desktop=1,mobile=1")
+    try:
+        await _login(store, _record(clock, "old"))
+        assert await admin.hdel(f"{redis_prefix}:{{u:alice}}:s:old", "device_class") == 1
+        status = await store.sessions.check("alice", "old")
+        assert isinstance(status, SessionRecord)
+        assert status.device_class == "desktop"
+        assert [s.device_class for s in await store.sessions.sessions_of("alice")] == ["desktop"]
+        for jti, device_class, ended in [("m", "mobile", ()), ("d", "desktop", ("old",))]:
+            record = dataclasses.replace(_record(clock, jti), device_class=device_class)
+            out = await store.sessions.login(
+                record, policy=Policy.DISPLACE, max_sessions=classes, takeover=False, idle_ttl=60
+            )
+            assert tuple(r.jti for r in out.ended) == ended
+            assert all(r.device_class == "desktop" for r in out.ended)
+    finally:
+        await store.close()

@@ -49,7 +49,7 @@ def test_the_client_modules_import_no_qt() -> None:
     """session, backoff, wire, api and client load in a fresh interpreter without Qt."""
     code = (
         "import sys, desktop_app.session, desktop_app.backoff, desktop_app.wire, "
-        "desktop_app.api, desktop_app.client; "
+        "desktop_app.api, desktop_app.client, desktop_app.takeover, desktop_app.login_wait; "
         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

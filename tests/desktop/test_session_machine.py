@@ -229,3 +229,38 @@ def test_resume_picks_up_a_kept_session_as_reconnecting() -> None:
     m.ended(EndReason.DISPLACED, BY)
     m.resume("user1", "http://s")
     assert (m.state, m.snapshot.by, m.snapshot.reason) == (State.RECONNECTING, None, None)
+
+
+def test_awaiting_approval_stays_logging_in_and_ends_with_the_sign_in() -> None:
+    """Under ask the login gains the seconds left to approve; admitted or failed clears them."""
+    m = SessionMachine()
+    seen: list[Transition] = []
+    m.subscribe(seen.append)
+    m.begin_login("user1", "http://s")
+    m.awaiting_approval(18.5)
+    assert (m.state, m.snapshot.approval_in) == (State.LOGGING_IN, 18.5)
+    assert not seen[-1].state_changed
+    m.admitted(SESSION)
+    assert m.snapshot.approval_in is None
+    m.connected(SESSION)
+    assert m.snapshot.approval_in is None
+
+    m = SessionMachine()
+    m.begin_login("user1", "http://s")
+    m.awaiting_approval(-1)
+    assert m.snapshot.approval_in == 0.0
+    m.login_failed(LoginFailure(FailureKind.TAKEOVER_DENIED))
+    assert (m.state, m.snapshot.approval_in) == (State.LOGGED_OUT, None)
+
+
+def test_awaiting_approval_outside_a_sign_in_is_refused() -> None:
+    """Only a sign-in still waiting for its token can wait for approval."""
+    m = SessionMachine()
+    with pytest.raises(InvalidTransition):
+        m.awaiting_approval(5)
+    m.begin_login("user1", "http://s")
+    m.admitted(SESSION)
+    with pytest.raises(InvalidTransition):
+        m.awaiting_approval(5)
+    with pytest.raises(InvalidTransition):
+        connected_machine().awaiting_approval(5)

@@ -14,6 +14,7 @@ import redis
 from server.__main__ import main
 from server.config import ConfigError, load
 from server.sessions.keys import Keys
+from server.sessions.limits import SessionLimits
 from server.users_cli import SEED_PASSWORD_ENV
 from tests.support.clients import connected
 from tests.support.server import FAST_HASH_ENV, REDIS_TEST_URL, ServerProcess, free_port
@@ -50,7 +51,7 @@ def test_env_and_flags_build_settings() -> None:
         "LOGINGUARD_ALLOWED_ORIGINS": "https://a, https://b",
     }
     s = load(["--max-sessions", "2"], env)
-    assert (s.policy.value, s.max_sessions) == ("reject", 2)
+    assert (s.policy.value, s.max_sessions) == ("reject", SessionLimits.shared(2))
     assert s.allowed_origins == ("https://a", "https://b")
     assert "s" * 48 not in repr(s)  # the secret never prints
 

@@ -116,6 +116,7 @@ def test_only_evicting_another_devices_session_displaces() -> None:
     class Held:
         def __init__(self, jti: str, device_id: str) -> None:
             self.jti, self.device_id, self.created_at = jti, device_id, START
+            self.device_class = "desktop"
 
     held = [Held("a", "pc-a")]
     assert decide(held, "pc-b", Policy.DISPLACE, 1, False).displaces

@@ -28,6 +28,8 @@ ROUTES = [
     ("POST", paths.LOGIN),
     ("POST", paths.LOGOUT),
     ("GET", paths.ME),
+    ("GET", paths.POLICY),
+    ("POST", paths.TAKEOVER_REQUEST),
     ("GET", paths.SESSIONS),
     ("DELETE", paths.SESSIONS),
     ("DELETE", paths.SESSION),

@@ -12,6 +12,7 @@ class Held:
     jti: str
     device_id: str
     created_at: float
+    device_class: str = "desktop"
 
 
 A = Held("a", "pc1", 1.0)

@@ -15,7 +15,7 @@
 --
 -- A session past its idle deadline becomes an "expired" tombstone on sight; a
 -- tombstone past its end is deleted and reported as nil.
--- Returns {"s", device_id, device_name, ip, created_at, expires_at} for a live
+-- Returns {"s", device_id, device_name, ip, created_at, expires_at, device_class} for a live
 -- session, {"t", reason, by} for a tombstone (by: JSON or "null"), or nil.
 
 local index, P, jti = KEYS[1], ARGV[1], ARGV[2]
@@ -33,7 +33,7 @@ if f then
     redis.call('ZADD', index, deadline, 's:' .. jti)
   end
   if ARGV[9] == '1' then redis.call('HSET', P .. 's:' .. jti, 'seen', ARGV[3]) end
-  return {'s', f[1], f[2], f[3], f[4], f[5]}
+  return {'s', f[1], f[2], f[3], f[4], f[5], f[6]}
 end
 
 local member = 't:' .. jti

@@ -13,8 +13,8 @@
 -- Each ended session is tombstoned until its expires_at and its event
 -- PUBLISHed. Sessions that are unknown, already ended or expired are skipped
 -- silently (nothing is published for them).
--- Returns 6 strings per ended session: jti, device_id, device_name, ip, created_at,
--- expires_at.
+-- Returns 7 strings per ended session: jti, device_id, device_name, ip, created_at,
+-- expires_at, device_class.
 
 local index, P, channel, user = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local now, reason, by, margin = tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])

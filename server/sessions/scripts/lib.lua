@@ -7,13 +7,16 @@
 --   index        ZSET  "s:<jti>" scored by the live session's idle deadline,
 --                      "t:<jti>" scored by the tombstone's end (the session's expires_at)
 --   P .. member  HASH  the record of that member, P being "<prefix>:{u:<user>}:"
+--                      (a session: FIELDS, "seen"; one written before device classes
+--                      has no device_class and reads as "desktop")
 -- Deadlines are compared with the caller's clock ("now" in ARGV), never Redis TIME.
 -- Key TTLs are only a garbage-collection backstop: each is set to the record's last
 -- possible moment (a session's expires_at, since an idle session becomes an
 -- "expired" tombstone until then) relative to now plus a margin, so Redis never
 -- drops a record the clock still considers alive.
 
-local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at'}
+local FIELDS = {'device_id', 'device_name', 'ip', 'created_at', 'expires_at', 'device_class'}
+local DEFAULT_CLASS = 'desktop'  -- shared/device_classes.py
 
 -- PEXPIRE argument for a record whose deadline is `deadline`.
 local function ttl_ms(deadline, now, margin)
@@ -83,7 +86,10 @@ local function live(index, P, jti, now, margin)
     redis.call('ZREM', index, member)
     return nil
   end
-  if tonumber(deadline) > now then return f end
+  if tonumber(deadline) > now then
+    f[6] = f[6] or DEFAULT_CLASS
+    return f
+  end
   bury(index, P, jti, f, 'expired', 'null', now, margin)
   return nil
 end

@@ -6,8 +6,8 @@
 -- ARGV[2]  now, Unix seconds from the caller's clock
 -- ARGV[3]  TTL margin, milliseconds
 --
--- Returns {#sessions pruned, records...}: 6 strings per live session: jti,
--- device_id, device_name, ip, created_at, expires_at (in index order).
+-- Returns {#sessions pruned, records...}: 7 strings per live session: jti,
+-- device_id, device_name, ip, created_at, expires_at, device_class (in index order).
 
 local index, P, now_s, margin = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = tonumber(now_s)

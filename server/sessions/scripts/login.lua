@@ -14,7 +14,8 @@
 -- ARGV[5]  new jti          ARGV[6]  device_id      ARGV[7]  device_name
 -- ARGV[8]  ip               ARGV[9]  created_at     ARGV[10] expires_at
 -- ARGV[11] the new session's idle deadline: min(now + idle_ttl, expires_at)
--- ARGV[12] policy: "displace" | "reject" | "confirm"
+-- ARGV[12] policy: "displace" | "reject" | "confirm" | "ask" (as confirm: the service
+--          sets takeover once the asked PC allowed, server/core/asking.py)
 -- ARGV[13] max_sessions     ARGV[14] takeover: "1" | "0"
 -- ARGV[15] by: JSON {device_name, ip, at} naming the new device, for tombstones/events
 -- ARGV[16] TTL margin, milliseconds
@@ -29,13 +30,18 @@
 -- ARGV[22] the guard's limit, "0" for no guard   ARGV[23] its window, seconds
 -- ARGV[24] first cool-down, seconds   ARGV[25] longest cool-down, seconds
 -- ARGV[26] how long after a cool-down a new contest counts as a repeat, seconds
+-- ARGV[27] the new session's device class
+-- ARGV[28] "1": each class has its own limit (ARGV[13] is this class's), so only
+--          sessions of the same class count and may be evicted; "0": one limit for
+--          all classes together (server/sessions/limits.py)
 --
 -- Steps: settle the reservation (the password was right, whatever the policy says);
 -- prune what passed its deadline; end pre-reset sessions; split the live sessions
--- into the same device's and the others; evict the oldest others (by created_at,
--- then jti) beyond max_sessions - or, under reject / confirm without takeover,
--- refuse and change no session; when another device's session would be evicted,
--- judge the login by the ping-pong guard (server/sessions/contest.py judge), which may
+-- into the same device's (any class) and the others of the new login's pool (ARGV[28]);
+-- evict the oldest others (by created_at, then jti) beyond max_sessions - or, under
+-- reject / confirm without takeover, refuse and change no session; when another
+-- device's session would be evicted, judge the login by the ping-pong guard
+-- (server/sessions/contest.py judge, one per account, whatever the class), which may
 -- refuse it (changing no session; publish a "contested" event when the refusal makes
 -- the account contested); admit the new session; tombstone every evicted one
 -- ("displaced", by) and publish its event; when other live sessions remain, publish
@@ -45,8 +51,8 @@
 -- records...}: wait is "" unless the guard refused the login (then the seconds to
 -- wait, "%.17g"), began and displacements say whether that refusal made the account
 -- contested and after how many displacing logins in the window; then the ended
--- sessions and the conflicts, 6 strings each: jti, device_id, device_name, ip,
--- created_at, expires_at.
+-- sessions and the conflicts, 7 strings each: jti, device_id, device_name, ip,
+-- created_at, expires_at, device_class.
 
 local index, bucket, devices, contest, contest_log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local P, channel, user = ARGV[1], ARGV[2], ARGV[3]
@@ -55,6 +61,7 @@ local deadline, policy, max_sessions = ARGV[11], ARGV[12], tonumber(ARGV[13])
 local takeover, by, margin = ARGV[14] == '1', ARGV[15], tonumber(ARGV[16])
 local reset_at = tonumber(ARGV[17])
 local limit = tonumber(ARGV[22])
+local class, by_class = ARGV[27], ARGV[28] == '1'
 
 local function seconds(x) return string.format('%.17g', x) end
 
@@ -97,7 +104,7 @@ end
 
 prune(index, P, now_s, margin)
 
-local same, others = {}, {}
+local same, others, elsewhere = {}, {}, 0  -- elsewhere: other classes' live sessions
 for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
   local held = string.sub(member, 3)
   -- A retried login finds its own jti admitted already: that is not a conflict.
@@ -107,7 +114,13 @@ for _, member in ipairs(redis.call('ZRANGE', index, 0, -1)) do
       finish(index, P, channel, user, held, f, 'server_reset', 'null', now, margin)
     elseif f then
       local s = {jti = held, f = f, created = tonumber(f[4])}
-      if f[1] == device_id then table.insert(same, s) else table.insert(others, s) end
+      if f[1] == device_id then
+        table.insert(same, s)
+      elseif by_class and f[6] ~= class then
+        elsewhere = elsewhere + 1
+      else
+        table.insert(others, s)
+      end
     end
   end
 end
@@ -120,7 +133,7 @@ local n_same = #same
 local evict = same
 local excess = #others + 1 - max_sessions
 if excess > 0 then
-  if policy == 'reject' or (policy == 'confirm' and not takeover) then
+  if policy == 'reject' or ((policy == 'confirm' or policy == 'ask') and not takeover) then
     local gone = {}
     if ARGV[21] ~= '' then
       local since = now - tonumber(ARGV[21])
@@ -147,7 +160,7 @@ end
 
 local key = P .. 's:' .. jti
 redis.call('HSET', key, 'device_id', device_id, 'device_name', ARGV[7], 'ip', ARGV[8],
-  'created_at', ARGV[9], 'expires_at', ARGV[10])
+  'created_at', ARGV[9], 'expires_at', ARGV[10], 'device_class', class)
 redis.call('PEXPIRE', key, ttl_ms(tonumber(ARGV[10]), now, margin))
 redis.call('ZADD', index, deadline, 's:' .. jti)
 
@@ -156,7 +169,7 @@ for _, s in ipairs(evict) do
   finish(index, P, channel, user, s.jti, s.f, 'displaced', by, now, margin)
   push_record(out, s.jti, s.f)
 end
-if #others > math.max(excess, 0) then
+if #others - math.max(excess, 0) + elsewhere > 0 then
   publish(channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
     .. cjson.encode(jti) .. ',"reason":null,"by":null}')
 end
