@@ -57,6 +57,44 @@ async def test_a_server_receives_the_events_of_the_users_it_holds_only(
         await open_one.conn.close()
 
 
+async def test_a_login_waiting_under_ask_hears_the_answer_given_on_another_server(
+    start_server: Callable[..., ServerProcess], redis_cluster: RedisCluster, cluster_prefix: str
+) -> None:
+    """Policy ask on a cluster: PC-1's socket is on server A, PC-2's login waits on B,
+    which holds no socket of the account: A shows the request, PC-1 allows it there, and
+    B hears it at once (not at its once-a-second re-read) and admits PC-2."""
+    a, b = (
+        start_server(
+            "--demo", "--policy", "ask",
+            "--redis-url", redis_cluster.url, "--redis-prefix", cluster_prefix,
+        )
+        for _ in range(2)
+    )  # fmt: skip
+    token = login(a, "user1", "PC-1")["access_token"]
+    sock = await connected(a, token)
+
+    async def pc2() -> httpx.Response:
+        async with httpx.AsyncClient(base_url=b.url, timeout=timeout(40)) as http:
+            body = login_body("user1", "PC-2", takeover=True)
+            return await http.post("/api/auth/login", json=body)
+
+    waiting = asyncio.create_task(pc2())
+    while (request := await sock.next_message())["type"] != "takeover_request":
+        pass
+    assert request["by"]["device_name"] == "PC-2"
+    async with httpx.AsyncClient(base_url=a.url) as http:
+        path = f"/api/takeover-requests/{request['id']}"
+        answered = await http.post(path, json={"allow": True}, headers=auth(token))
+    assert answered.json()["outcome"] == "allowed", answered.text
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    r = await waiting
+    assert r.status_code == 200, r.text
+    assert loop.time() - started < 0.5
+    assert await sock.until_closed() == CloseCode.DISPLACED
+    assert await asyncio.to_thread(_received, b) > 0  # B followed user1 while waiting
+
+
 @pytest.fixture
 def failover_cluster() -> Iterator[RedisCluster]:
     """Three primaries with a replica each; a failed primary's slots do not stop the others."""
