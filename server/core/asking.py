@@ -1,10 +1,11 @@
 """Policy ``ask``: a login that another PC's live session blocks asks that PC, and waits.
 
 The login's request opens a takeover request in the store (:mod:`server.sessions.takeovers`);
-every worker hears it on the event bus, and the one holding an asked session's socket
-marks it shown and sends ``takeover_request`` (:mod:`server.hub`). The waiting login then
-waits - on the events of its account, and re-reading the store at least once a second,
-since events may be lost - until one atomic step of the store closes the request:
+the workers holding the account's sockets hear it on the event bus, and the one holding
+an asked session's socket marks it shown and sends ``takeover_request`` (:mod:`server.hub`).
+The waiting login then waits - on the events of its account (which its worker follows
+meanwhile), and re-reading the store at least once a second, since events may be lost -
+until one atomic step of the store closes the request:
 
 * the asked PC answers (``POST /api/takeover-requests/{id}``): allowed or denied;
 * no socket took the request within :data:`REACH` seconds: ``unseen`` - the asked PC is
