@@ -49,18 +49,28 @@ class AccountLists:
         self._again: set[str] = set()  # ... and changed again meanwhile
         self._sent: dict[str, tuple[str, ...]] = {}  # user → JTIs of the last list, if > 1
 
-    def add(self, user: str, jti: str) -> None:
+    def add(self, user: str, jti: str) -> bool:
+        """Note a socket of ``user``; whether it is the account's first here."""
+        first = user not in self._by_user
         held = self._by_user.setdefault(user, [])
         if jti not in held:
             held.append(jti)
+        return first
 
-    def remove(self, user: str, jti: str) -> None:
+    def remove(self, user: str, jti: str) -> bool:
+        """Forget a socket of ``user``; whether it was the account's last here."""
         held = self._by_user.get(user)
         if held is not None and jti in held:
             held.remove(jti)
             if not held:
                 del self._by_user[user]
                 self._sent.pop(user, None)
+                return True
+        return False
+
+    def jtis_of(self, user: str) -> list[str]:
+        """The JTIs of ``user``'s sockets here."""
+        return list(self._by_user.get(user, ()))
 
     def changed(self, user: str, *, gone: str | None = None) -> None:
         """The sessions of ``user`` changed (``gone`` ended): tell its sockets here.

@@ -58,7 +58,9 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
         metrics = Metrics()
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
         tokens = Tokens(settings.jwt_secret, settings.jwt_issuer, settings.jwt_audience)
-        waits = Waits()  # the hub wakes the service's logins waiting under policy ask
+        # The hub wakes the service's logins waiting under policy ask (their accounts
+        # followed on the event bus meanwhile).
+        waits = Waits(stores.events)
         app.ctx.lg = WorkerState(
             settings=settings,
             stores=stores,

@@ -7,7 +7,8 @@ a round is ``SLOTS`` small slices spread evenly over its period rather than one
 burst over every socket (at 18,000 sockets one burst stalled the worker for
 0.6 to 0.9 s; a slice is ~70 sockets). Four loops per worker do all the work:
 
-* ``listen``    — the one store subscription; an event naming a JTI held here
+* ``listen``    — the store subscription (on a cluster: of the users whose
+  sockets are here, one connection per shard); an event naming a JTI held here
   sends the ending message and closes that socket.
 * ``recheck``   — one slice every ``recheck_interval / SLOTS``: one store round
   trip re-checks the slice's sessions (pub/sub is at-most-once; this is the
@@ -19,14 +20,21 @@ burst over every socket (at 18,000 sockets one burst stalled the worker for
   (``SessionStore.watch``); when it did, re-checks every slice at once, so
   sockets of sessions from before the reset are told ``reset`` now.
 
+The hub follows a user on the event bus from the user's first socket here to its
+last (``EventBus.follow``); a socket is checked only once the user's events are
+heard (``EventBus.heard``), so an ending published after the check reaches it.
+
 A session this worker admitted a moment ago (``admitted``) lets its first socket
 skip the store check on connect (``fresh``): the check would only confirm what
 the login just wrote. It stays correct because every ending is published by the
-same atomic step that ends the session, and this worker hears every event: an
-event heard before the socket registers removes the session from the fresh set
-(and one heard even before ``admitted`` keeps it out), and one heard after finds
-the socket and closes it. Events missed while the subscription was down are
-covered as for any socket: the resync after it clears the set and re-checks all.
+same atomic step that ends the session, and this worker heard the user's events
+without a gap from before the admission to the socket (``EventBus.mark`` is the
+same then as at the admission; a user whose events were not heard at the
+admission gets no fresh entry): an event heard before the socket registers
+removes the session from the fresh set (and one heard even before ``admitted``
+keeps it out), and one heard after finds the socket and closes it. Events missed
+while a subscription was down are covered as for any socket: the resync after it
+clears the set and re-checks the sockets it covered.
 """
 
 from __future__ import annotations
@@ -68,7 +76,9 @@ SLOTS = 256  # phases per round: a slice holds 1/SLOTS of the sockets
 _WATCH_EVERY = 1.0  # seconds between checks that the store did not go back in time
 FRESH_FOR = 30.0  # seconds (at most half the idle TTL) a first socket may skip the check
 SHUTDOWN_CLOSE_DEADLINE = 3.0  # seconds peers get to answer a 1001 before they are cut
+HEARD_WITHIN = 2.0  # seconds a new socket waits for its user's subscription, else 1013
 _FRESH_MAX = 10_000  # just-admitted sessions (and just-ended JTIs) remembered at most
+_RESYNC_BATCH = 100  # sockets re-checked per store round trip when some users are resynced
 
 Entry = tuple[str, Websocket, float]  # user, socket, the token's exp
 Slice = dict[str, Entry]
@@ -111,7 +121,7 @@ class Hub:
         self._count = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._store_down = False
-        self._fresh: dict[str, tuple[SessionRecord, float]] = {}  # jti → (record, since)
+        self._fresh: dict[str, tuple[SessionRecord, float, int]] = {}  # jti → (record, since, mark)
         self._ended: dict[str, None] = {}  # JTIs whose ending was heard lately, oldest first
         self._drained: asyncio.Event | None = None  # set once the last socket goes, at shutdown
         self._lists = AccountLists(self._store, self._socket_of, self._spawn)
@@ -135,7 +145,8 @@ class Hub:
             self._count += 1
             self._metrics.sockets.set(self._count)
             self._metrics.worker_sockets.set(self._count)
-            self._lists.add(user, jti)
+            if self._lists.add(user, jti):
+                self._events.follow(user)
         elif old[1] is not ws:
             # The same session opened a second socket: the newer one wins.
             self._spawn(self._close(old[1], CloseCode.GOING_AWAY, "replaced by a newer socket"))
@@ -145,7 +156,8 @@ class Hub:
         entry = held.get(jti)
         if entry is not None and entry[1] is ws:
             del held[jti]
-            self._lists.remove(entry[0], jti)
+            if self._lists.remove(entry[0], jti):
+                self._events.unfollow(entry[0])
             self._count -= 1
             self._metrics.sockets.set(self._count)
             self._metrics.worker_sockets.set(self._count)
@@ -164,11 +176,19 @@ class Hub:
         # A peer that did not answer our close within the deadline: cut.
         self._metrics.close_aborted.inc()
 
+    async def heard(self, user: str) -> bool:
+        """Wait until ``user``'s events reach this worker (at most the store's timeout);
+        whether they do. Call after :meth:`add`, before checking the session."""
+        return await self._events.heard(user, HEARD_WITHIN)
+
     def admitted(self, record: SessionRecord) -> None:
         """This worker just admitted ``record``: its first socket may skip the check."""
         if record.jti in self._ended:
             return  # ended before we got here: the socket must hear it from the store
-        self._fresh[record.jti] = (record, time.monotonic())
+        mark = self._events.mark(record.user)
+        if mark is None:
+            return  # the user's events are not heard here: an ending could pass unheard
+        self._fresh[record.jti] = (record, time.monotonic(), mark)
         if len(self._fresh) > _FRESH_MAX:
             del self._fresh[next(iter(self._fresh))]
 
@@ -185,9 +205,12 @@ class Hub:
         window = min(FRESH_FOR, self._settings.idle_ttl / 2)
         if entry is None or time.monotonic() - entry[1] > window:
             return None
+        if self._events.mark(entry[0].user) != entry[2]:
+            return None  # the user's events were not heard all along since the admission
         return entry[0]
 
     def on_event(self, event: StoreEvent) -> None:
+        self._metrics.events_received.inc()
         self._waits.on_event(event)  # logins of this worker waiting under policy ask
         if isinstance(event, TakeoverEvent):
             self._on_takeover(event)
@@ -330,11 +353,24 @@ class Hub:
         if await self._store.watch():
             await self.sweep()
 
-    async def sweep(self) -> None:
-        """Re-check every socket's session now, one slice per store round trip."""
+    async def sweep(self, users: frozenset[str] | None = None) -> None:
+        """Re-check the sessions of every socket now (or of ``users``' sockets), one slice
+        (or one batch of users) per store round trip."""
         self._fresh.clear()  # after a resync or a reset, only the store is believed
-        for held in self._slots:
-            await self._recheck(held)
+        if users is None:
+            for held in self._slots:
+                await self._recheck(held)
+            return
+        batch: Slice = {}
+        for user in users:
+            for jti in self._lists.jtis_of(user):
+                entry = self._slot(jti).get(jti)
+                if entry is not None:
+                    batch[jti] = entry
+            if len(batch) >= _RESYNC_BATCH:
+                await self._recheck(batch)
+                batch = {}
+        await self._recheck(batch)
 
     async def _recheck(self, held: Slice) -> None:
         """Close the sockets of this slice whose session ended; refresh the live."""

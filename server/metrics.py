@@ -82,6 +82,11 @@ class Metrics:
         self.sockets = Gauge(
             "loginguard_sockets", "Open WebSockets", multiprocess_mode="livesum", registry=r
         )
+        self.events_received = Counter(
+            "loginguard_events_received",
+            "Store events (session endings, joins, contests) this process received",
+            registry=r,
+        )
         self.close_aborted = Counter(
             "loginguard_close_aborted",
             "Sockets cut because the peer did not answer the close handshake in time",

@@ -1,10 +1,11 @@
 """Policy ``ask``: a login that another PC's live session blocks asks that PC, and waits.
 
 The login's request opens a takeover request in the store (:mod:`server.sessions.takeovers`);
-every worker hears it on the event bus, and the one holding an asked session's socket
-marks it shown and sends ``takeover_request`` (:mod:`server.hub`). The waiting login then
-waits - on the events of its account, and re-reading the store at least once a second,
-since events may be lost - until one atomic step of the store closes the request:
+the workers holding the account's sockets hear it on the event bus, and the one holding
+an asked session's socket marks it shown and sends ``takeover_request`` (:mod:`server.hub`).
+The waiting login then waits - on the events of its account (which its worker follows
+meanwhile), and re-reading the store at least once a second, since events may be lost -
+until one atomic step of the store closes the request:
 
 * the asked PC answers (``POST /api/takeover-requests/{id}``): allowed or denied;
 * no socket took the request within :data:`REACH` seconds: ``unseen`` - the asked PC is
@@ -27,6 +28,7 @@ import secrets
 from collections.abc import Iterator
 
 from server.sessions.base import SessionStore
+from server.sessions.events import EventBus
 from server.sessions.records import SessionRecord, StoreEvent, StoreUnavailable
 from server.sessions.takeovers import AskLimited, TakeoverRequest, Takeovers
 from shared.messages import By, TakeoverOutcome
@@ -48,9 +50,12 @@ class Stopping(StoreUnavailable):
 
 class Waits:
     """Wakes this worker's waiting logins on any event of their account (the hub calls
-    :meth:`on_event` for every event): one dict lookup per event."""
+    :meth:`on_event` for every event): one dict lookup per event. While a login waits,
+    its account is followed on ``events`` (on a cluster, events are delivered only to the
+    workers that follow the user)."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: EventBus | None = None) -> None:
+        self._events = events
         self._by_user: dict[str, set[asyncio.Event]] = {}
         self.stopping = False
 
@@ -69,9 +74,13 @@ class Waits:
     def watching(self, user: str) -> Iterator[asyncio.Event]:
         woken = asyncio.Event()
         self._by_user.setdefault(user, set()).add(woken)
+        if self._events is not None:
+            self._events.follow(user)
         try:
             yield woken
         finally:
+            if self._events is not None:
+                self._events.unfollow(user)
             held = self._by_user[user]
             held.discard(woken)
             if not held:

@@ -70,10 +70,14 @@ async def _serve(request: Request, ws: Websocket) -> None:
     if isinstance(claims, SessionOver):
         await send_ending(ws, claims.reason, claims.by)
         return
-    # Register before checking: an event published after this line reaches the
-    # hub, and anything published before it is already visible to the check.
+    # Register (and have the user's events heard) before checking: an event
+    # published after that reaches the hub, and anything published before it is
+    # already visible to the check.
     st.hub.add(claims.user, claims.jti, ws, claims.expires_at)
     try:
+        if not await st.hub.heard(claims.user):  # its shard of the store does not answer
+            await close(ws, CloseCode.TRY_AGAIN, "session store unavailable")
+            return
         session = st.hub.fresh(claims.jti)  # admitted here a moment ago: nothing to ask
         if session is None:
             try:

@@ -81,6 +81,7 @@ def redis_stores(
     from server.sessions.redis_audit import RedisAudit, Streams
     from server.sessions.redis_conn import Link
     from server.sessions.redis_events import RedisEvents
+    from server.sessions.redis_shards import ShardedEvents
     from server.sessions.redis_takeovers import RedisTakeovers
 
     keys = Keys(prefix)
@@ -88,7 +89,9 @@ def redis_stores(
     streams = Streams(keys, cluster=link.cluster, audit_max=audit_max)
     attempts = RedisAttempts(link, keys, clock, math.ceil(ttl_margin * 1000), streams)
     sessions = RedisSessions(link, keys, attempts, streams, clock=clock, ttl_margin=ttl_margin)
-    events = RedisEvents(link, keys.channel)
+    events: EventBus = (
+        ShardedEvents(link, keys) if link.cluster else RedisEvents(link, keys.channel)
+    )
     takeovers = RedisTakeovers(link, keys, streams, clock)
     audit = RedisAudit(link, keys, streams)
     accounts = RedisAccounts(link, keys)

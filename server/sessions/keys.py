@@ -17,7 +17,8 @@ in one hash slot and the scripts run unchanged on Redis Cluster::
     <prefix>:{u:alice}:rl:d:<id> HASH, one known device's attempt window
     <prefix>:rl:{ip:<ip>}        HASH, one client address's attempt window
     <prefix>:{epoch}             HASH, the write counter: era, n, reset_at (never expires)
-    <prefix>:events              the pub/sub channel of SessionEvents (JSON)
+    <prefix>:events              the pub/sub channel of SessionEvents (JSON), one server
+    <prefix>:{u:alice}:events    alice's own sharded channel (SPUBLISH), on a cluster
     <prefix>:cache:sessions:v2:...  a cached scan_sessions page (5 s); the v2 (records
                                  with device_class) keeps workers of a rolling upgrade
                                  from reading each other's pages
@@ -67,6 +68,19 @@ class Keys:
     def user_of_index(self, key: str) -> str:
         """The user whose index is ``key`` (inverse of :meth:`index`)."""
         return key[len(self.prefix) + len(":{u:") : -len("}:index")]
+
+    def events(self, user: str) -> str:
+        """The sharded pub/sub channel of ``user``'s events, in the slot of its keys."""
+        return self.of_user(user) + "events"
+
+    def event_channel(self, user: str, *, sharded: bool) -> str:
+        """Where the scripts publish ``user``'s events: the user's own channel on a
+        cluster (``sharded``), the one broadcast channel on one server."""
+        return self.events(user) if sharded else self.channel
+
+    def user_of_events(self, channel: str) -> str:
+        """The user whose channel is ``channel`` (inverse of :meth:`events`)."""
+        return channel[len(self.prefix) + len(":{u:") : -len("}:events")]
 
     def devices(self, user: str) -> str:
         return self.of_user(user) + "devices"

@@ -90,6 +90,9 @@ class RedisSessions(SessionStore):
         self._streams = streams
         self._epoch = Epoch(link, keys, clock)
         self._margin_ms = math.ceil(ttl_margin * 1000)
+        # Where the scripts publish: each user's own channel on a cluster (SPUBLISH, heard
+        # only by the workers holding that user's sockets), the one channel on one server.
+        self._sharded = link.cluster
         self._login = link.script("login.lua")
         self._check = link.script("check.lua")
         self._end = link.script("end.lua")
@@ -125,7 +128,12 @@ class RedisSessions(SessionStore):
             bucket = self._attempts.bucket_of(settle)
         keys = [k.index(new.user), bucket, k.devices(new.user)]
         keys += [k.contest(new.user), k.contest_log(new.user)]
-        args: list[EncodableT] = [k.of_user(new.user), k.channel, new.user, now]
+        args: list[EncodableT] = [
+            k.of_user(new.user),
+            k.event_channel(new.user, sharded=self._sharded),
+            new.user,
+            now,
+        ]
         args += [new.jti, new.device_id, new.device_name, new.ip, new.created_at, new.expires_at]
         args += [min(now + idle_ttl, new.expires_at), policy.value, limit, int(takeover)]
         args += [codec.dump_by(by), self._margin_ms, self._epoch.reset_at, int(settle is not None)]
@@ -192,7 +200,12 @@ class RedisSessions(SessionStore):
         k = self._keys
         touch: EncodableT = "" if touch_ttl is None else now + touch_ttl
         args: list[EncodableT] = [k.of_user(user), jti, now, touch, self._margin_ms]
-        args += [k.channel, user, self._epoch.reset_at, int(present)]
+        args += [
+            k.event_channel(user, sharded=self._sharded),
+            user,
+            self._epoch.reset_at,
+            int(present),
+        ]
         return self._streams.call([k.index(user)], args)
 
     async def check(
@@ -220,7 +233,11 @@ class RedisSessions(SessionStore):
         self, user: str, reason: EndReason, by: By | None, *jti: str
     ) -> list[SessionRecord]:
         keys = self._keys
-        args: list[EncodableT] = [keys.of_user(user), keys.channel, user, self.clock()]
+        args: list[EncodableT] = [
+            keys.of_user(user),
+            keys.event_channel(user, sharded=self._sharded),
+        ]
+        args += [user, self.clock()]
         args += [reason.value, codec.dump_by(by), self._margin_ms, jti[0] if jti else ""]
         reply, _ = await self._change(self._end, self._streams.call([keys.index(user)], args))
         return codec.records(user, reply)

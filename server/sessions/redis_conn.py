@@ -10,7 +10,6 @@ reads as redis-py reads a plain URL and applies to every node.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from importlib.resources import files
@@ -119,7 +118,6 @@ class Link:
         self._turns: asyncio.Semaphore | None = None
         self._nodes: Nodes | None = None
         self._node_options: dict[str, Any] = {}
-        self._subscribed_to: str | None = None
         self.client: Client
         if is_cluster_url(url):
             seeds, options = cluster_seeds(url)
@@ -354,28 +352,22 @@ class Link:
 
     @asynccontextmanager
     async def pubsub(self) -> AsyncIterator[PubSub]:
-        """A pub/sub connection, outside the bound on commands in flight.
+        """A pub/sub connection of one server, outside the bound on commands in flight
+        (a cluster's events are sharded: :mod:`.redis_shards`)."""
+        assert not isinstance(self.client, RedisCluster), "one pub/sub per shard on a cluster"
+        async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+            yield pubsub
 
-        On a cluster, classic pub/sub reaches every node, so any node will do: a
-        random one, never the one used last time nor one known to be down when
-        there is another, so a subscription whose node died moves elsewhere.
-        """
-        if not isinstance(self.client, RedisCluster):
-            async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                yield pubsub
-            return
-        async with self.io():
-            nodes = self.client.get_nodes()
-        others = [node for node in nodes if node.name != self._subscribed_to]
-        alive = [node for node in others if not self.is_down(node.name)]
-        node = secrets.choice(alive or others or nodes)
-        self._subscribed_to = node.name
-        client = Redis(host=node.host, port=int(node.port), **self._node_options)
-        try:
-            async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                yield pubsub
-        finally:
-            await client.aclose()
+    @property
+    def node_options(self) -> dict[str, Any]:
+        """The connection options of every node of a cluster (for a client of one node)."""
+        return dict(self._node_options)
+
+    def node_failed(self, node: ClusterNode, error: BaseException) -> None:
+        """A connection of our own to ``node`` failed: learn the topology again soon
+        (a replica may be taking over its slots)."""
+        if self._nodes is not None:
+            self._nodes.failed(node, error)
 
     async def close(self) -> None:
         await self.client.aclose()

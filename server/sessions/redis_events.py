@@ -1,12 +1,12 @@
-"""The Redis event bus: one pub/sub connection per process.
+"""The event bus of one Redis server: one pub/sub connection per process, one channel.
 
-On a cluster the subscription is a plain connection to any one node: classic
-(not sharded) PUBLISH reaches every node of the cluster, so the subscription
-depends on one node only, whichever shard an event comes from, and moves when
-that node dies. (Sharded pub/sub would need one subscription per shard, each
-lost with its shard.) The resync after a lost subscription may meet a shard
-that is down; it then answers the others (``check_many`` is partial) and does
-not take the subscription down with it.
+Every worker subscribes to ``<prefix>:events`` and hears every event. On one
+server that costs one message per worker per event, which is what a deployment
+that fits one Redis can afford; per-user channels would add a subscribe and an
+unsubscribe per socket arriving and leaving, to the one server that is already the
+bottleneck, and a wait for the confirmation before each first ``hello`` (see
+docs/scaling.md for the figures). On a cluster, where a classic PUBLISH is
+broadcast over the whole cluster bus, :mod:`.redis_shards` is used instead.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Any
 
 from redis import exceptions as rx
 from redis.backoff import ExponentialWithJitterBackoff
@@ -41,8 +40,8 @@ class RedisEvents(EventBus):
 async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync) -> None:
     """Deliver every event published on ``channel`` to ``handler`` until cancelled.
 
-    When the subscription is lost it is re-established with jittered backoff (on
-    a cluster, on another node), and ``resync`` runs once it is back, since
+    When the subscription is lost it is re-established with jittered backoff, and
+    ``resync(None)`` runs once it is back, since
     whatever was published in between is gone. The resync runs beside delivery,
     never in its way: events published meanwhile are handled as they come, and a
     resync that fails (the store, or a shard of it, unreachable) is tried again
@@ -58,10 +57,10 @@ async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync
                 await pubsub.subscribe(channel)
                 if failures:
                     log.info("event=store_events_resumed failures=%d", failures)
-                    catching_up = asyncio.create_task(_resync(resync))
+                    catching_up = asyncio.create_task(resync_until_done(resync, None))
                 failures = 0
                 async for message in pubsub.listen():
-                    _deliver(handler, message)
+                    deliver(handler, message["data"])
         except (rx.RedisError, rx.RedisClusterException, OSError, StoreUnavailable) as exc:
             failures += 1
             log.warning("event=store_events_lost failures=%d error=%r", failures, exc)
@@ -77,12 +76,13 @@ async def listen(link: Link, channel: str, handler: EventHandler, resync: Resync
         await asyncio.sleep(backoff.compute(min(failures, 16)))
 
 
-async def _resync(resync: Resync) -> None:
-    """Await ``resync`` until it completes, again with backoff while the store is unreachable."""
+async def resync_until_done(resync: Resync, users: frozenset[str] | None) -> None:
+    """Await ``resync(users)`` until it completes, again with backoff while the store is
+    unreachable."""
     backoff = ExponentialWithJitterBackoff(base=0.1, cap=5.0)
     for attempt in itertools.count(1):
         try:
-            await resync()
+            await resync(users)
         except StoreUnavailable as exc:
             if attempt == 1:
                 log.warning("event=store_resync_failed retrying=1 error=%r", exc)
@@ -97,9 +97,9 @@ async def _resync(resync: Resync) -> None:
         await asyncio.sleep(backoff.compute(min(attempt, 16)))
 
 
-def _deliver(handler: EventHandler, message: dict[str, Any]) -> None:
+def deliver(handler: EventHandler, data: str) -> None:
     """Hand one message to ``handler``: a bad message or a failing handler stops nothing."""
     try:
-        handler(codec.event(message["data"]))
+        handler(codec.event(data))
     except Exception:
         log.exception("event=store_event_dropped")

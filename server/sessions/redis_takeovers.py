@@ -45,7 +45,8 @@ class RedisTakeovers(Takeovers):
 
     async def _call(self, user: str, op: str, *args: EncodableT) -> Any:
         k = self._keys
-        call_args: list[EncodableT] = [op, k.channel, user, self.clock(), *args]
+        channel = k.event_channel(user, sharded=self._link.cluster)
+        call_args: list[EncodableT] = [op, channel, user, self.clock(), *args]
         return await self._link.run(self._ask, self._streams.call([k.ask(user)], call_args))
 
     async def open(

@@ -52,21 +52,30 @@ class Login(Protocol):
     ) -> LoginOutcome: ...
 
 
-class Listener:
-    """Collects what ``stores.events.listen`` delivers; counts resyncs."""
+PROBE_USER = "listener-probe"
 
-    def __init__(self, stores: Stores) -> None:
+
+class Listener:
+    """Collects what ``stores.events.listen`` delivers for the users it follows (and its
+    probe user); counts resyncs and keeps the users each was for."""
+
+    def __init__(self, stores: Stores, users: tuple[str, ...] = ("alice", "bob")) -> None:
         self.stores = stores
         self.store = stores.sessions
         self.events: asyncio.Queue[StoreEvent] = asyncio.Queue()
         self.resyncs = 0
+        self.resynced_users: list[frozenset[str] | None] = []
         self.resynced = asyncio.Event()
+        self.users = (*users, PROBE_USER)
+        for user in self.users:
+            stores.events.follow(user)
 
     def handle(self, event: StoreEvent) -> None:
         self.events.put_nowait(event)
 
-    async def resync(self) -> None:
+    async def resync(self, users: frozenset[str] | None) -> None:
         self.resyncs += 1
+        self.resynced_users.append(users)
         self.resynced.set()
 
     async def next(self, within: float = EVENT_TIMEOUT) -> StoreEvent:
@@ -76,20 +85,24 @@ class Listener:
         """Publish one event of a user of the listener's own; return its jti."""
         jti = f"probe-{next(_probes)}"
         now = self.store.clock()
-        record = SessionRecord("listener-probe", jti, jti, "probe", "127.0.0.1", now, now + 60)
+        record = SessionRecord(PROBE_USER, jti, jti, "probe", "127.0.0.1", now, now + 60)
         await self.store.login(
             record, policy=Policy.DISPLACE, max_sessions=1, takeover=False, idle_ttl=60
         )
-        await self.store.end("listener-probe", jti, EndReason.LOGGED_OUT)
+        await self.store.end(PROBE_USER, jti, EndReason.LOGGED_OUT)
         return jti
 
     async def ready(self, within: float = EVENT_TIMEOUT) -> None:
         """Return once events flow, with nothing queued.
 
-        Publication is at-most-once and ``listen`` has no "subscribed" signal, so
-        probe until one arrives, then drain up to a last probe's event.
+        Once every followed user is heard (:meth:`EventBus.heard`; at once on a
+        broadcast bus, which has no such signal), probe until one event arrives, then
+        drain up to a last probe's event.
         """
         async with asyncio.timeout(within):
+            for user in self.users:
+                while not await self.stores.events.heard(user, within):
+                    pass
             while True:
                 await self._probe()
                 with contextlib.suppress(TimeoutError):
@@ -101,9 +114,10 @@ class Listener:
 
 
 @contextlib.asynccontextmanager
-async def listening(stores: Stores) -> AsyncIterator[Listener]:
-    """``stores.events.listen`` running in a task, ready to deliver; cancelled afterwards."""
-    listener = Listener(stores)
+async def listening(stores: Stores, *users: str) -> AsyncIterator[Listener]:
+    """``stores.events.listen`` running in a task, ready to deliver the events of ``users``
+    (default alice and bob); cancelled afterwards."""
+    listener = Listener(stores, users or ("alice", "bob"))
     task = asyncio.create_task(stores.events.listen(listener.handle, listener.resync))
     try:
         await listener.ready()

@@ -92,7 +92,7 @@ async def test_unusual_usernames_work_everywhere(
     assert cursor == "0"
     assert out.admitted in page
     assert await store.footprint(user) > 0
-    async with listening(stores) as listener:
+    async with listening(stores, user) as listener:
         await store.end(user, "b", EndReason.ADMIN)
         assert await listener.next() == SessionEvent(user, "b", EndReason.ADMIN, None)
     clock.advance(LIFETIME + 1)

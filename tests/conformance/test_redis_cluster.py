@@ -19,7 +19,7 @@ from server.sessions.records import SessionRecord, StoreUnavailable, Tombstone
 from server.sessions.redis_audit import Streams
 from server.sessions.redis_conn import Link, cluster_seeds, is_cluster_url
 from shared.reasons import EndReason
-from tests.conformance.helpers import FakeClock, Listener, listening
+from tests.conformance.helpers import FakeClock
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import free_port, new_prefix, timeout
 
@@ -194,66 +194,12 @@ async def test_scripts_refuse_keys_of_another_slot(
         await link.close()
 
 
-async def test_an_event_published_on_one_node_reaches_a_subscriber_on_another(
-    redis_cluster: RedisCluster, cluster_prefix: str, cluster_store: Stores, clock: FakeClock
-) -> None:
-    """A displacement whose script ran on another node reaches the one subscription."""
-    channel = Keys(cluster_prefix).channel
-    async with listening(cluster_store) as listener:
-        (home,) = [port for port, n in redis_cluster.subscribers(channel).items() if n]
-        elsewhere = next(port for port in redis_cluster.ports if port != home)
-        user = redis_cluster.user_on(cluster_prefix, elsewhere)
-        await _login(cluster_store, _record(clock, user, "a"))
-        await _login(cluster_store, _record(clock, user, "b"))
-        event = await listener.next()
-        assert (event.user, event.jti, event.reason) == (user, "a", EndReason.DISPLACED)
-        with redis_cluster.client(elsewhere) as node:
-            assert node.exists(Keys(cluster_prefix).index(user)) == 1
-
-
 @pytest.fixture
 def doomed_cluster() -> Iterator[RedisCluster]:
     """A cluster of this test's own, whose nodes keep serving their slots when one dies."""
     cluster = RedisCluster(options=("--cluster-require-full-coverage", "no")).start()
     yield cluster
     cluster.stop()
-
-
-async def _until_delivered(store: Stores, listener: Listener, user: str) -> None:
-    """Displace ``user`` again and again until the listener hears of it."""
-    clock = store.sessions.clock
-    assert isinstance(clock, FakeClock)
-    attempt = 0
-    async with asyncio.timeout(timeout(10)):
-        while True:
-            attempt += 1
-            await _login(store, _record(clock, user, f"probe-{attempt}"))
-            with contextlib.suppress(TimeoutError):
-                while (await listener.next(within=0.2)).user != user:
-                    pass
-                return
-
-
-async def test_subscription_moves_to_another_node_when_its_node_dies(
-    doomed_cluster: RedisCluster, clock: FakeClock
-) -> None:
-    """When its node dies the subscription moves to another node, resyncs, and hears events."""
-    prefix = new_prefix()
-    channel = Keys(prefix).channel
-    store = redis_stores(doomed_cluster.url, prefix=prefix, clock=clock)
-    try:
-        async with listening(store) as listener:
-            (home,) = [port for port, n in doomed_cluster.subscribers(channel).items() if n]
-            doomed_cluster.stop_node(home)
-            await asyncio.wait_for(listener.resynced.wait(), timeout(15))
-            alive = [port for port in doomed_cluster.ports if port != home]
-            assert sum(doomed_cluster.subscribers(channel, alive).values()) == 1
-            user = doomed_cluster.user_on(prefix, alive[0])
-            await _until_delivered(store, listener, user)
-            with pytest.raises(StoreUnavailable):  # the dead node's users fail closed
-                await store.sessions.check(doomed_cluster.user_on(prefix, home), "x")
-    finally:
-        await store.close()
 
 
 async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere(

@@ -181,10 +181,11 @@ async def test_a_failing_resync_keeps_the_subscription_and_is_tried_again(
     """While the resync after a lost subscription fails, events are still delivered at
     once, and the resync is tried again until it completes."""
     store = crippled_store
-    listener = Listener(store)
+    user = crippled.user_on(_prefix(store), crippled.primaries()[0])
+    listener = Listener(store, (user,))
     attempts, failing, begun, done = 0, True, asyncio.Event(), asyncio.Event()
 
-    async def resync() -> None:
+    async def resync(users: frozenset[str] | None) -> None:
         nonlocal attempts
         attempts += 1
         begun.set()
@@ -197,7 +198,6 @@ async def test_a_failing_resync_keeps_the_subscription_and_is_tried_again(
         await listener.ready()
         crippled.drop_subscribers(crippled.ports)
         await asyncio.wait_for(begun.wait(), timeout(10))  # resubscribed
-        user = crippled.user_on(_prefix(store), crippled.primaries()[0])
         await _login(store, user, "a")
         await _login(store, user, "b")
         event = await listener.next(within=timeout(2))

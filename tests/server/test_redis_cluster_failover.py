@@ -75,10 +75,10 @@ async def _displaced_in_time(server: ServerProcess, user: str, sock: Socket, dev
     assert await sock.until_closed() == 4001
 
 
-async def _resubscribed(cluster: RedisCluster, channel: str, alive: list[int]) -> None:
+async def _resubscribed(cluster: RedisCluster, channels: list[str], alive: list[int]) -> None:
     async with asyncio.timeout(timeout(10)):
         while True:
-            if sum(cluster.subscribers(channel, alive).values()):
+            if all(sum(cluster.shard_subscribers(c, alive).values()) for c in channels):
                 return
             await asyncio.sleep(0.05)
 
@@ -113,10 +113,10 @@ async def test_a_dead_primary_stops_only_its_own_accounts_until_its_replica_take
     cluster.hold_failover(replica)  # the outage lasts until this test lets it end
     cluster.wait_replicated(dead)
     cluster.kill(dead)
-    # Wherever the server's subscription was, it is gone now: it must come back and
-    # resync while one shard is down.
+    # The live shards' subscriptions are cut too: they must come back and resync while
+    # one shard is down.
     cluster.drop_subscribers(alive)
-    await _resubscribed(cluster, keys.channel, alive)
+    await _resubscribed(cluster, [keys.events(user) for user in healthy], alive)
 
     for i, user in enumerate(healthy):
         await _displaced_in_time(server, user, sockets[user], f"PC-2-{i}")

@@ -36,8 +36,9 @@ async def test_socket_on_one_node_is_displaced_by_login_on_another(
     assert message["type"] == "displaced"
     assert message["by"]["device_name"] == "PC-2"
     assert await sock.until_closed() == 4001
-    # One subscription per server process, each on whichever node it picked.
-    assert sum(redis_cluster.subscribers(f"{cluster_prefix}:events").values()) == 2
+    # No broadcast channel: user1's own channel, on its slot's primary only, which
+    # node A followed while it held the socket.
+    assert sum(redis_cluster.subscribers(f"{cluster_prefix}:events").values()) == 0
     me = node_b.url + "/api/auth/me"
     r = await asyncio.to_thread(httpx.get, me, headers=auth(pc1["access_token"]))
     assert r.json()["error"] == "session_displaced"

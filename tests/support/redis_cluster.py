@@ -262,6 +262,16 @@ class RedisCluster:
                 counts[port] = int(dict(client.pubsub_numsub(channel))[channel])
         return counts
 
+    def shard_subscribers(self, channel: str, ports: Iterable[int] | None = None) -> dict[int, int]:
+        """How many connections subscribe to the sharded ``channel`` on each node (of
+        ``ports``; a node that does not serve its slot says 0)."""
+        counts = {}
+        for port in self.ports if ports is None else ports:
+            with self.client(port) as client:
+                reply = client.execute_command("PUBSUB", "SHARDNUMSUB", channel)
+                counts[port] = int(dict(zip(reply[::2], reply[1::2], strict=True))[channel])
+        return counts
+
     def drop_subscribers(self, ports: Iterable[int]) -> None:
         """Close every pub/sub connection on the nodes of ``ports`` (CLIENT KILL TYPE pubsub)."""
         for port in ports:

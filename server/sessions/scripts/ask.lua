@@ -30,7 +30,7 @@
 local key, op, channel, user = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local now = tonumber(ARGV[4])
 
-local function publish(state)
+local function announce(state)
   local f = redis.call('HMGET', key, 'id', 'targets', 'by', 'deadline')
   audit(ARGV[4], 'takeover', 'user', user, 'reason', state, 'request', f[1], 'by', f[3])
   local by, timeout = 'null', 0
@@ -38,7 +38,7 @@ local function publish(state)
     by = f[3]
     timeout = math.max(1, math.ceil(tonumber(f[4]) - now))
   end
-  redis.call('PUBLISH', channel, '{"type":"takeover","user":' .. cjson.encode(user)
+  publish(channel, '{"type":"takeover","user":' .. cjson.encode(user)
     .. ',"jti":"","reason":null,"id":' .. cjson.encode(f[1]) .. ',"state":"' .. state
     .. '","targets":' .. f[2] .. ',"by":' .. by .. ',"timeout":' .. string.format('%d', timeout)
     .. '}')
@@ -46,7 +46,7 @@ end
 
 local function set_state(state)
   redis.call('HSET', key, 'state', state)
-  publish(state)
+  announce(state)
   return state
 end
 
@@ -91,7 +91,7 @@ if op == 'open' then
   redis.call('HSET', key, 'forget', string.format('%.17g', forget))
   local last = math.max(forget, since + window)
   redis.call('PEXPIRE', key, math.max(1, math.ceil((last - now) * 1000)))
-  publish('pending')
+  announce('pending')
   return {'opened'}
 end
 

@@ -146,12 +146,25 @@ local function push_record(out, jti, f)
   for i = 1, #FIELDS do table.insert(out, f[i]) end
 end
 
+-- Publish one event. A channel with a hash tag is the user's own channel on a cluster,
+-- "<prefix>:{u:<user>}:events", in this script's slot: SPUBLISH sends it to the
+-- subscribers on that shard only (a flagged script may SPUBLISH in its own slot alone).
+-- The one broadcast channel of a single server, "<prefix>:events", has no braces (a
+-- key prefix may have none): PUBLISH.
+local function publish(channel, message)
+  if string.find(channel, '{', 1, true) then
+    redis.call('SPUBLISH', channel, message)
+  else
+    redis.call('PUBLISH', channel, message)
+  end
+end
+
 -- End a live session: tombstone it until its expires_at and publish its event.
 -- `by` is a JSON object or the JSON literal null. The caller refreshes the index TTL.
 local function finish(index, P, channel, user, jti, f, reason, by, now, margin)
   bury(index, P, jti, f, reason, by, now, margin)
   -- Built by hand so that `by` (and its float "at") passes through byte for byte.
-  redis.call('PUBLISH', channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
+  publish(channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
     .. cjson.encode(jti) .. ',"reason":' .. cjson.encode(reason) .. ',"by":' .. by .. '}')
 end
 

@@ -43,9 +43,9 @@
 -- reject / confirm without takeover, refuse and change no session; when another
 -- device's session would be evicted, judge the login by the ping-pong guard
 -- (server/sessions/contest.py judge, one per account, whatever the class), which may
--- refuse it (changing no session; PUBLISH a "contested" event when the refusal makes
+-- refuse it (changing no session; publish a "contested" event when the refusal makes
 -- the account contested); admit the new session; tombstone every evicted one
--- ("displaced", by) and PUBLISH its event; when other live sessions remain, PUBLISH
+-- ("displaced", by) and publish its event; when other live sessions remain, publish
 -- that the account's list changed (reason null). Every outcome is audited in the
 -- same step: login_admitted, login_refused (reason session_active or contested),
 -- contested (when the refusal began a cool-down), and an ending per evicted session.
@@ -98,7 +98,7 @@ local function judge_contest()
   local cooldown = math.min(doubled, tonumber(ARGV[25]))
   redis.call('HSET', contest, 'until', seconds(now + cooldown), 'strikes', strikes)
   redis.call('PEXPIRE', contest, ttl_ms(now + cooldown + memory, now, margin))
-  redis.call('PUBLISH', channel, '{"type":"contested","user":' .. cjson.encode(user)
+  publish(channel, '{"type":"contested","user":' .. cjson.encode(user)
     .. ',"jti":"","reason":null,"by":null,"retry_after":'
     .. string.format('%d', math.max(1, math.ceil(cooldown))) .. '}')
   audit_login('login_refused', 'contested', false, 'retry_after', seconds(cooldown))
@@ -187,7 +187,7 @@ for _, s in ipairs(evict) do
   push_record(out, s.jti, s.f)
 end
 if #others - math.max(excess, 0) + elsewhere > 0 then
-  redis.call('PUBLISH', channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
+  publish(channel, '{"user":' .. cjson.encode(user) .. ',"jti":'
     .. cjson.encode(jti) .. ',"reason":null,"by":null}')
 end
 expire_index(index, now, margin, tonumber(ARGV[10]))
