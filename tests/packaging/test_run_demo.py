@@ -40,6 +40,10 @@ class Demo:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            # Ctrl-C as a terminal sends it, whatever this run inherited: a shell's
+            # background job (`make test &`) starts with SIGINT ignored, and so would the
+            # demo, which a real Ctrl-C at a terminal never meets.
+            preexec_fn=_default_sigint,
         )
         self.children: list[int] = []  # process groups the demo reported starting
         assert self.proc.stdout is not None
@@ -74,6 +78,10 @@ class Demo:
                 os.killpg(pgid, signal.SIGKILL)
         self.proc.wait()
         self.output.close()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def group_gone(pgid: int, wait: float = 10.0) -> bool:
