@@ -10,11 +10,8 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from websockets.exceptions import ConnectionClosed
 
-from server.sessions.factory import redis_stores
-from server.sessions.records import Account
 from shared.close_codes import CloseCode
 from tests.support.clients import Socket, auth, connected, login, open_socket
 from tests.support.redis_cluster import RedisCluster
@@ -147,9 +144,9 @@ async def test_a_primary_killed_in_a_login_storm_leaves_one_session_per_account(
     users = [
         user
         for port in cluster.primaries()
-        for user in _users_on(cluster, prefix, port, USERS_PER_SHARD)
+        for user in cluster.users_on(prefix, port, USERS_PER_SHARD)
     ]
-    await _add_accounts(cluster.url, prefix, users)
+    await cluster.add_accounts(prefix, users, PASSWORD)
     servers = [
         start_server("--redis-url", cluster.url, "--redis-prefix", prefix, "--contest-limit", "0")
         for _ in range(2)
@@ -196,19 +193,3 @@ async def test_a_primary_killed_in_a_login_storm_leaves_one_session_per_account(
     assert all("Traceback" not in log for log in logs), logs
     # The kill landed inside the storm: the servers lost the primary's subscriptions.
     assert any("event=store_events_shard_lost" in log for log in logs), logs
-
-
-def _users_on(cluster: RedisCluster, prefix: str, port: int, n: int) -> list[str]:
-    users: list[str] = []
-    for _ in range(n):
-        users.append(cluster.user_on(prefix, port, avoid=users))
-    return users
-
-
-async def _add_accounts(url: str, prefix: str, users: list[str]) -> None:
-    hashed = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
-    stores = redis_stores(url, prefix=prefix)
-    try:
-        await stores.accounts.put_many([Account(u, hashed) for u in users], replace=True)
-    finally:
-        await stores.close()

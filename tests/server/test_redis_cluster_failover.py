@@ -8,11 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
-from server.sessions.factory import redis_stores
 from server.sessions.keys import Keys
-from server.sessions.records import Account
 from tests.support.clients import Socket, auth, connected
 from tests.support.redis_cluster import RedisCluster
 from tests.support.server import ServerProcess, login_body, new_prefix, timeout
@@ -32,23 +29,6 @@ def failover_cluster() -> Iterator[RedisCluster]:
     ).start()
     yield cluster
     cluster.stop()
-
-
-def _users_on(cluster: RedisCluster, prefix: str, port: int, n: int = 3) -> list[str]:
-    """``n`` usernames whose keys the primary on ``port`` serves."""
-    users: list[str] = []
-    for _ in range(n):
-        users.append(cluster.user_on(prefix, port, avoid=users))
-    return users
-
-
-async def _add_accounts(url: str, prefix: str, users: list[str]) -> None:
-    hashed = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
-    stores = redis_stores(url, prefix=prefix)
-    try:
-        await stores.accounts.put_many([Account(u, hashed) for u in users], replace=True)
-    finally:
-        await stores.close()
 
 
 def _post_login(server: ServerProcess, user: str, device: str) -> httpx.Response:
@@ -99,9 +79,9 @@ async def test_a_dead_primary_stops_only_its_own_accounts_until_its_replica_take
     healthy: list[str] = []
     for port in cluster.primaries():
         if port != dead:
-            healthy += _users_on(cluster, prefix, port)
-    doomed = _users_on(cluster, prefix, dead)
-    await _add_accounts(cluster.url, prefix, [*healthy, *doomed])
+            healthy += cluster.users_on(prefix, port, 3)
+    doomed = cluster.users_on(prefix, dead, 3)
+    await cluster.add_accounts(prefix, [*healthy, *doomed], PASSWORD)
     server = start_server("--redis-url", cluster.url, "--redis-prefix", prefix)
     sockets: dict[str, Socket] = {}
     tokens: dict[str, str] = {}

@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from argon2 import PasswordHasher
 from redis.backoff import NoBackoff
 from redis.crc import key_slot
 from redis.retry import Retry
 
+from server.sessions.factory import redis_stores
 from server.sessions.keys import Keys
+from server.sessions.records import Account
 from tests.support.server import free_port, timeout
 
 PRIMARIES = 3
@@ -196,6 +199,22 @@ class RedisCluster:
             if user not in avoid and self.port_of_key(index(user)) == port:
                 return user
         raise AssertionError(f"no user on {port}")
+
+    def users_on(self, prefix: str, port: int, n: int) -> list[str]:
+        """``n`` different usernames whose keys the primary on ``port`` serves."""
+        users: list[str] = []
+        for _ in range(n):
+            users.append(self.user_on(prefix, port, avoid=users))
+        return users
+
+    async def add_accounts(self, prefix: str, users: list[str], password: str) -> None:
+        """Accounts ``users`` with ``password`` (hashed cheaply) under ``prefix``."""
+        hashed = PasswordHasher(time_cost=1, memory_cost=1024).hash(password)
+        stores = redis_stores(self.url, prefix=prefix)
+        try:
+            await stores.accounts.put_many([Account(u, hashed) for u in users], replace=True)
+        finally:
+            await stores.close()
 
     def wait_replicated(self, primary: int) -> None:
         """Return once ``primary``'s replica has every write so far (WAIT), so a failover
