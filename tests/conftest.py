@@ -27,6 +27,17 @@ def redis_cluster() -> Iterator[RedisCluster]:
 
 
 @pytest.fixture
+def failover_cluster() -> Iterator[RedisCluster]:
+    """Three primaries with a replica each; a failed primary's slots do not stop the others."""
+    cluster = RedisCluster(
+        replicas=1,
+        options=("--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no"),
+    ).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
 def cluster_prefix(redis_cluster: RedisCluster) -> Iterator[str]:
     """A key prefix of this test's own on the private cluster; its keys go afterwards."""
     prefix = new_prefix()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -90,17 +90,6 @@ async def test_a_login_waiting_under_ask_hears_the_answer_given_on_another_serve
     assert loop.time() - started < 0.5
     assert await sock.until_closed() == CloseCode.DISPLACED
     assert await asyncio.to_thread(_received, b) > 0  # B followed user1 while waiting
-
-
-@pytest.fixture
-def failover_cluster() -> Iterator[RedisCluster]:
-    """Three primaries with a replica each; a failed primary's slots do not stop the others."""
-    cluster = RedisCluster(
-        replicas=1,
-        options=("--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no"),
-    ).start()
-    yield cluster
-    cluster.stop()
 
 
 def _post_login(server: ServerProcess, user: str, device: str) -> httpx.Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,17 +18,6 @@ pytestmark = pytest.mark.redis
 
 PUSH_WITHIN = 2.0  # seconds from a displacing login's answer to the old socket's message
 PASSWORD = "failover-pass-1"
-
-
-@pytest.fixture
-def failover_cluster() -> Iterator[RedisCluster]:
-    """Three primaries with a replica each; a failed primary's slots do not stop the others."""
-    cluster = RedisCluster(
-        replicas=1,
-        options=("--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no"),
-    ).start()
-    yield cluster
-    cluster.stop()
 
 
 def _post_login(server: ServerProcess, user: str, device: str) -> httpx.Response:
