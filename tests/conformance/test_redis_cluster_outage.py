@@ -197,7 +197,10 @@ async def test_a_failing_resync_keeps_the_subscription_and_is_tried_again(
     try:
         await listener.ready()
         crippled.drop_subscribers(crippled.ports)
-        await asyncio.wait_for(begun.wait(), timeout(10))  # resubscribed
+        await asyncio.wait_for(begun.wait(), timeout(10))  # a shard resubscribed
+        # The probe user's shard may be back before the user's: until the user is heard
+        # again its events go to nobody (the resync is what covers that gap).
+        assert await store.events.heard(user, timeout(10))
         await _login(store, user, "a")
         await _login(store, user, "b")
         event = await listener.next(within=timeout(2))
