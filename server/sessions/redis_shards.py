@@ -19,9 +19,10 @@ Lost and regained: when a shard's connection fails (its primary died) or the
 shard drops channels itself (an SUNSUBSCRIBE nobody asked for: its slots moved,
 e.g. a failover demoted it), those users are no longer heard, the topology is
 learned again, and they are subscribed wherever their slots are served now -
-with backoff while nobody serves them. Once confirmed there, ``resync`` is awaited
-with exactly those users, beside delivery, and again while the store is
-unreachable. Every other shard goes on undisturbed.
+with backoff while nobody serves them, and not on the node that dropped them while
+the topology here still names it (a demoted primary would hear nothing for a while).
+Once confirmed there, ``resync`` is awaited with exactly those users, beside
+delivery, and again while the store is unreachable. Every other shard goes on undisturbed.
 
 Not guaranteed: a connection that hangs without failing (no RST, no FIN) is
 noticed only when the node is declared failed elsewhere and the topology changes
@@ -55,6 +56,9 @@ from server.sessions.redis_events import deliver, resync_until_done
 log = logging.getLogger("loginguard.store")
 
 BATCH = 0.005  # seconds: follows and unfollows within this go out as one write per shard
+#: Seconds a node that dropped a user's channel itself is not subscribed on again for
+#: that user while the topology here still names it (see :meth:`ShardedEvents.unsubscribed`).
+MOVED_HOLD = 5.0
 _FAILURES = (rx.RedisError, rx.RedisClusterException, OSError, StoreUnavailable)
 
 
@@ -122,6 +126,7 @@ class ShardedEvents(EventBus):
         self._marks: dict[str, int] = {}  # user → number of its confirmed subscription
         self._numbers = itertools.count(1)
         self._lost: set[str] = set()  # to resync once heard again
+        self._moved: dict[str, tuple[str, float]] = {}  # user → (node that dropped it, until)
         self._to_resync: set[str] = set()
         self._shards: dict[str, _Shard] = {}
         self._waiters: dict[str, asyncio.Event] = {}
@@ -156,6 +161,7 @@ class ShardedEvents(EventBus):
         del self._wanted[user]
         self._joins.discard(user)
         self._lost.discard(user)
+        self._moved.pop(user, None)
         if user in self._at:
             self._leaves.add(user)
             self._dirty.set()
@@ -195,6 +201,7 @@ class ShardedEvents(EventBus):
             self._joins |= self._wanted.keys()  # a later listen starts from scratch
             self._leaves.clear()
             self._lost.clear()
+            self._moved.clear()
 
     async def _reconcile_forever(self) -> None:
         failures = 0
@@ -244,6 +251,9 @@ class ShardedEvents(EventBus):
                     if node is None or loop.time() < self._not_before.get(node.name, 0.0):
                         unplaced.add(user)  # nobody serves it, or its node failed a moment ago
                         return None
+                    if self._stale(user, node, loop.time()):
+                        unplaced.add(user)
+                        return None
                     return self._shard(node)
 
                 for shard, slots in self._by_slot(joins, home):
@@ -260,6 +270,19 @@ class ShardedEvents(EventBus):
             with contextlib.suppress(*_FAILURES):
                 await shard.flush()
         return not unplaced
+
+    def _stale(self, user: str, node: ClusterNode, now: float) -> bool:
+        """Whether ``node`` dropped ``user``'s channel a moment ago and the topology here
+        has not caught up: ask for it again rather than subscribe there."""
+        moved = self._moved.get(user)
+        if moved is None:
+            return False
+        name, until = moved
+        if node.name == name and now < until:
+            self._link.node_failed(node, rx.ConnectionError("slot moved"))  # learn it again
+            return True
+        del self._moved[user]
+        return False
 
     def _by_slot(
         self, users: Iterable[str], shard_of: Callable[[str], _Shard | None]
@@ -377,6 +400,12 @@ class ShardedEvents(EventBus):
         if self._at.get(user) is shard:
             log.info("event=store_events_moved node=%s", shard.node.name)
             self._link.node_failed(shard.node, rx.ConnectionError("slot moved"))
+            # Not on that node again while the topology still names it. A demoted primary
+            # would take the SSUBSCRIBE back as a replica of its shard, but it hears the
+            # shard's messages only once the new primary has learned that it is its
+            # replica - a gossip round later, seconds on a production node timeout - and
+            # what is published until then would reach nobody, after the resync.
+            self._moved[user] = (shard.node.name, asyncio.get_running_loop().time() + MOVED_HOLD)
             self._drop(user)
 
     async def _resync_forever(self, resync: Resync) -> None:
