@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from typing import Any
@@ -32,6 +31,9 @@ WS_MAX_FRAME = 64 * 1024
 #: process kills a worker still running 8 s after the stop signal
 #: (``server/supervisor.py``), so this plus the hub's bound must stay under that.
 GRACEFUL_SHUTDOWN_SECONDS = 2.0
+#: On a stop, the hub's loops get this long to end before the sockets are closed all
+#: the same: a loop slow to take its cancellation must not cost every peer its 1001.
+LOOPS_END_WITHIN = 1.0
 
 
 def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
@@ -81,10 +83,12 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     @app.after_server_start
     async def start_hub(app: Sanic[Any, Any]) -> None:
         loop = asyncio.get_running_loop()
-        app.ctx.hub_task = loop.create_task(app.ctx.lg.hub.run())
+        app.ctx.hub_task = loop.create_task(app.ctx.lg.hub.run(), name="hub")
+        app.ctx.hub_task.add_done_callback(_ended)
         collector = Collector(app.ctx.lg.metrics)
         collector.start()
-        app.ctx.collector_task = loop.create_task(collector.run())
+        app.ctx.collector_task = loop.create_task(collector.run(), name="collector")
+        app.ctx.collector_task.add_done_callback(_ended)
         log.info(
             "event=start host=%s port=%s engine=%s policy=%s max_sessions=%s",
             settings.host,
@@ -96,11 +100,15 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
 
     @app.before_server_stop
     async def stop_hub(app: Sanic[Any, Any]) -> None:
-        for task in (app.ctx.hub_task, app.ctx.collector_task):
+        hub = app.ctx.lg.hub
+        log.info("event=worker_stopping sockets=%d", len(hub))
+        loops: set[asyncio.Task[None]] = {app.ctx.hub_task, app.ctx.collector_task}
+        for task in loops:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await app.ctx.lg.hub.close_all()
+        _, stuck = await asyncio.wait(loops, timeout=LOOPS_END_WITHIN)
+        for task in stuck:  # cancelled all the same when the loop closes
+            log.error("event=stop_loop_stuck task=%s", task.get_name())
+        await hub.close_all()
 
     @app.after_server_stop
     async def close_state(app: Sanic[Any, Any]) -> None:
@@ -111,3 +119,9 @@ def create_app(settings: ServerSettings) -> Sanic[Any, Any]:
     # timing cost a few percent of every request (and of every kick). Logins are
     # timed by the service (loginguard_login_seconds); time the rest at the proxy.
     return app
+
+
+def _ended(task: asyncio.Task[None]) -> None:
+    """A loop that ends other than by a stop's cancellation failed: say so at once."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("event=loop_failed task=%s", task.get_name(), exc_info=error)
