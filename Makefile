@@ -18,12 +18,17 @@ $(BIN)/.installed: pyproject.toml
 run: venv
 	$(BIN)/python packaging/run_demo.py$(if $(PORT), --port $(PORT))
 
-# Qt tests get a process of their own: once a QApplication exists, pytest-qt
+# Qt tests get processes of their own: once a QApplication exists, pytest-qt
 # pumps Qt events after every later test, and leftovers of closed qasync loops
 # have crashed unrelated tests that way (a segfault seen 1 run in 3).
+# TEST_WORKERS processes share the work (pytest-xdist, a module per worker at a
+# time); the tests marked serial measure a server's memory and run alone after.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadscope
 test: venv
-	$(HEADLESS) $(BIN)/python -m pytest --ignore=tests/desktop
-	$(HEADLESS) $(BIN)/python -m pytest tests/desktop
+	$(HEADLESS) $(BIN)/python -m pytest $(XDIST) -m 'not serial' --ignore=tests/desktop
+	$(HEADLESS) $(BIN)/python -m pytest -m serial --ignore=tests/desktop
+	$(HEADLESS) $(BIN)/python -m pytest $(XDIST) tests/desktop
 
 test-fast: venv
 	$(HEADLESS) $(BIN)/python -m pytest -m 'not slow' -x --ignore=tests/desktop

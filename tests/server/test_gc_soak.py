@@ -31,6 +31,7 @@ def _rss_kib(pid: int) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # per-socket memory: another test's load beside it skews the figure
 @pytest.mark.timeout(1800)
 async def test_memory_is_flat_across_socket_churn(start_server: object) -> None:
     """After a warm-up round, churning sockets grows the worker by under 64 bytes a socket."""
