@@ -31,8 +31,8 @@ test: venv
 	$(HEADLESS) $(BIN)/python -m pytest $(XDIST) tests/desktop
 
 test-fast: venv
-	$(HEADLESS) $(BIN)/python -m pytest -m 'not slow' -x --ignore=tests/desktop
-	$(HEADLESS) $(BIN)/python -m pytest -m 'not slow' -x tests/desktop
+	$(HEADLESS) $(BIN)/python -m pytest $(XDIST) -m 'not slow' -x --ignore=tests/desktop
+	$(HEADLESS) $(BIN)/python -m pytest $(XDIST) -m 'not slow' -x tests/desktop
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
