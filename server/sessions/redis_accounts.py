@@ -217,17 +217,19 @@ class RedisAttempts(AttemptLimiter):
         calls = [self.give(self.bucket_of(reservation), *entry, op="note")]
         if reservation.known_device and reservation.holds_ip:
             calls.append(self.give_ip(reservation.ip))
-        mine, *by_ip = await self._link.run_each(calls, raise_on_error=False)
-        if isinstance(mine, Exception):
-            raise mine
-        if by_ip:
-            self.given_back_ip(reservation.ip, by_ip[0])
+        await self._give_back(reservation, calls)
 
     async def release(self, reservation: Reservation) -> None:
         entry = self._entry("login_refused", reservation, "disabled")
         calls = [self.give(self.bucket_of(reservation), *entry)]
         if reservation.holds_ip:
             calls.append(self.give_ip(reservation.ip))
+        await self._give_back(reservation, calls)
+
+    async def _give_back(
+        self, reservation: Reservation, calls: list[tuple[AsyncScript, Call]]
+    ) -> None:
+        """Run the account's call, and the IP bucket's give-back if there is one after it."""
         mine, *by_ip = await self._link.run_each(calls, raise_on_error=False)
         if isinstance(mine, Exception):
             raise mine
