@@ -38,6 +38,15 @@ def failover_cluster() -> Iterator[RedisCluster]:
 
 
 @pytest.fixture
+def doomed_cluster() -> Iterator[RedisCluster]:
+    """Three primaries, no replicas, of this test's own: the live nodes keep serving
+    their slots when one dies."""
+    cluster = RedisCluster(options=("--cluster-require-full-coverage", "no")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
 def cluster_prefix(redis_cluster: RedisCluster) -> Iterator[str]:
     """A key prefix of this test's own on the private cluster; its keys go afterwards."""
     prefix = new_prefix()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from redis import exceptions as rx
@@ -192,14 +192,6 @@ async def test_scripts_refuse_keys_of_another_slot(
             await link.run(script, bare)
     finally:
         await link.close()
-
-
-@pytest.fixture
-def doomed_cluster() -> Iterator[RedisCluster]:
-    """A cluster of this test's own, whose nodes keep serving their slots when one dies."""
-    cluster = RedisCluster(options=("--cluster-require-full-coverage", "no")).start()
-    yield cluster
-    cluster.stop()
 
 
 async def test_a_dead_primary_holding_the_write_counter_fails_no_login_elsewhere(

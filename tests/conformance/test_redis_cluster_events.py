@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -93,14 +93,6 @@ async def test_an_unfollowed_user_is_unsubscribed_and_a_burst_of_follows_is_batc
         assert events.mark(crowd[0]) is None
         assert events.mark(crowd[1]) is not None
         assert listener.resyncs == 0
-
-
-@pytest.fixture
-def doomed_cluster() -> Iterator[RedisCluster]:
-    """A cluster of this test's own, whose nodes keep serving their slots when one dies."""
-    cluster = RedisCluster(options=("--cluster-require-full-coverage", "no")).start()
-    yield cluster
-    cluster.stop()
 
 
 async def test_a_dead_primary_silences_only_its_own_users(

@@ -164,26 +164,24 @@ def _rest_of_the_api(server: ServerProcess, displaced_token: str, redis_url: str
     kick = httpx.delete(server.url + "/api/admin/users/user1/sessions", headers=boss)
     assert kick.status_code == 200, kick.text
     assert httpx.get(server.url + "/readyz").status_code == 200
-    listed = subprocess.run(
-        [sys.executable, "-m", "server", "users", "list"],
-        cwd=ROOT,
-        env={**os.environ, "LOGINGUARD_REDIS_URL": redis_url},
-        capture_output=True,
-        text=True,
-        timeout=timeout(30),
-    )
+    listed = _cli(redis_url, "users", "list")
     assert "user3\tuser\tactive" in listed.stdout, listed.stderr
     events = httpx.get(server.url + "/api/admin/audit", headers=boss, params={"since": "0"})
     assert "login_failed" in [e["event"] for e in events.json()["events"]], events.text
-    tail = subprocess.run(
-        [sys.executable, "-m", "server", "audit", "tail", "--json", "--user", "user1"],
+    tail = _cli(redis_url, "audit", "tail", "--json", "--user", "user1")
+    assert '"event": "ended"' in tail.stdout, tail.stderr
+
+
+def _cli(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m server *args`` on ``redis_url``, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
         cwd=ROOT,
         env={**os.environ, "LOGINGUARD_REDIS_URL": redis_url},
         capture_output=True,
         text=True,
         timeout=timeout(30),
     )
-    assert '"event": "ended"' in tail.stdout, tail.stderr
 
 
 # -- TLS to Redis --------------------------------------------------------------------------
